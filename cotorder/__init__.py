@@ -1,0 +1,1 @@
+"""cotorder: chain-of-thought order experiments (data, training, evaluation, pipeline)."""

@@ -1,0 +1,57 @@
+"""Orders in which the CoT steps are written ("directions").
+
+An order is a permutation ``perm`` of the positions ``0 … L-1``: the written
+output is the gather ``out[i] = y[perm[i]]``.  Forward is the identity,
+inverse the reversal.  Only the output is reordered, never the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def parse_permutation(text: str) -> list[int]:
+    """``"1,0,2"`` -> ``[1, 0, 2]``; a ``ValueError`` names the bad item."""
+    items = [item.strip() for item in str(text).split(",")]
+    try:
+        return [int(item) for item in items]
+    except ValueError:
+        bad = next(item for item in items if not item.lstrip("-").isdigit())
+        raise ValueError(f"permutation {text!r}: {bad!r} is not an integer") from None
+
+
+def check_permutation(perm: Sequence[int], n: int) -> list[int]:
+    """Return ``perm`` as a list if it holds each of ``0 … n-1`` exactly once."""
+    perm = [int(p) for p in perm]
+    if len(perm) != n:
+        raise ValueError(f"permutation {perm} has length {len(perm)}, expected n = {n}")
+    outside = [p for p in perm if not 0 <= p < n]
+    if outside:
+        raise ValueError(f"permutation {perm}: position {outside[0]} is out of range 0..{n - 1}")
+    if len(set(perm)) != n:
+        repeated = next(p for p in perm if perm.count(p) > 1)
+        raise ValueError(f"permutation {perm}: position {repeated} appears more than once")
+    return perm
+
+
+def random_permutation(n: int, seed: int) -> list[int]:
+    """A random permutation of ``0 … n-1``, the same for the same seed."""
+    return np.random.default_rng(seed).permutation(n).tolist()
+
+
+def order_positions(direction: str | Sequence[int], n: int) -> list[int]:
+    """The forward position written at each place: ``forward``, ``inverse`` or a permutation."""
+    if isinstance(direction, str):
+        if direction == "forward":
+            return list(range(n))
+        if direction == "inverse":
+            return list(range(n - 1, -1, -1))
+        raise ValueError(f"unknown direction {direction!r} (expected forward, inverse or a permutation)")
+    return check_permutation(direction, n)
+
+
+def apply_order(y: np.ndarray, positions: Sequence[int]) -> np.ndarray:
+    """Write the forward CoT ``y`` (``(N, L)``) in the given order."""
+    return np.asarray(y)[:, list(positions)]

@@ -1,0 +1,9 @@
+#!/usr/bin/env python3
+"""Generate relu chain-of-thought data sets; `--help` lists the flags."""
+
+import sys
+
+from cotorder.generate import main
+
+if __name__ == "__main__":
+    sys.exit(main("relu"))
