@@ -50,7 +50,7 @@ def format_samples(x: np.ndarray, y: np.ndarray) -> bytes:
         return b""
     low, high = int(cells.min()), int(cells.max())
     if high - low > _MAX_TABLE_VALUES:  # too wide for a byte table: format line by line
-        return b"".join(_format_line(a, b).encode() for a, b in zip(x.tolist(), y.tolist()))
+        return b"".join(_format_line(a, b).encode() for a, b in zip(x.tolist(), y.tolist(), strict=True))
     # Byte table: row v - low holds str(v) followed by each separator kind.
     seps = [b" ", SEPARATOR.encode(), b"\n"]
     tokens = [str(v).encode() for v in range(low, high + 1)]

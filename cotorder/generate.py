@@ -51,8 +51,9 @@ def build_parser(kind: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=f"Generate {kind} chain-of-thought data sets (forward, inverse or permuted order)."
     )
-    parser.add_argument("--sequence-lengths", type=int, nargs="+", required=True, metavar="L",
-                        help="sequence lengths n to generate")
+    parser.add_argument(
+        "--sequence-lengths", type=int, nargs="+", required=True, metavar="L", help="sequence lengths n to generate"
+    )
     parser.add_argument("--output-root", default=f"data/{kind}", help="root folder (default: %(default)s)")
     parser.add_argument("--train-samples", type=_positive("--train-samples"), default=100_000)
     parser.add_argument("--test-samples", type=_positive("--test-samples"), default=1_000)
@@ -119,8 +120,10 @@ def main(kind: str, argv: list[str] | None = None) -> int:
         orders["data-inv"] = "inverse"
     for n in args.sequence_lengths:
         folder = dataset_dir(root, kind, n, getattr(args, "m", None))
-        for split, count, seed in (("train", args.train_samples, args.train_seed),
-                                   ("test", args.test_samples, args.test_seed)):
+        for split, count, seed in (
+            ("train", args.train_samples, args.train_seed),
+            ("test", args.test_samples, args.test_seed),
+        ):
             x = task.sample_inputs(n, count, seed)
             y = task.outputs(x)
             for stem, direction in orders.items():
@@ -128,8 +131,10 @@ def main(kind: str, argv: list[str] | None = None) -> int:
                 path = folder / f"{stem}.{split}"
                 size = write_samples(path, x, apply_order(y, order_positions(direction, n)))
                 if not args.quiet:
-                    print(f"wrote {path} ({count} samples, {size / 1e6:.1f} MB, "
-                          f"{time.perf_counter() - start:.2f} s)", file=sys.stderr)
+                    print(
+                        f"wrote {path} ({count} samples, {size / 1e6:.1f} MB, {time.perf_counter() - start:.2f} s)",
+                        file=sys.stderr,
+                    )
         if permutation is not None:
             with atomic_write(folder / "data-perm.json", "w") as handle:
                 json.dump({"permutation": permutation, "n": n}, handle)
