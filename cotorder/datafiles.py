@@ -1,6 +1,6 @@
 """Data files: one sample a line, ``x_1 … x_L : y_1 … y_L``.
 
-Writing is vectorized (a byte table per value, gathered with numpy) and
+Writing is vectorized (a zero-padded byte table per value, gathered with numpy) and
 atomic (a temporary file in the same folder, renamed when complete).
 Reading accepts the project's `` : `` and calt's `` # `` separator and
 never skips a line silently: a malformed line is an error naming file and line.
@@ -17,7 +17,7 @@ import numpy as np
 
 SEPARATOR = " : "
 SEPARATORS = (" : ", " # ")
-_CHUNK_ROWS = 8192
+_CHUNK_ROWS = 32768
 _MAX_TABLE_VALUES = 100_000
 
 
@@ -45,35 +45,25 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb"):
 def format_samples(x: np.ndarray, y: np.ndarray) -> bytes:
     """The file bytes for inputs ``x`` and written outputs ``y`` (both ``(N, L)`` ints)."""
     x, y = np.asarray(x, np.int64), np.asarray(y, np.int64)
-    cells = np.concatenate([x, y], axis=1)
-    if cells.size == 0:
+    if x.size == 0:
         return b""
-    low, high = int(cells.min()), int(cells.max())
+    low, high = int(min(x.min(), y.min())), int(max(x.max(), y.max()))
     if high - low > _MAX_TABLE_VALUES:  # too wide for a byte table: format line by line
         return b"".join(_format_line(a, b).encode() for a, b in zip(x.tolist(), y.tolist(), strict=True))
-    # Byte table: row v - low holds str(v) followed by each separator kind.
-    seps = [b" ", SEPARATOR.encode(), b"\n"]
-    tokens = [str(v).encode() for v in range(low, high + 1)]
-    width = max(map(len, tokens)) + max(map(len, seps))
-    table = np.zeros((len(seps), len(tokens), width), dtype=np.uint8)
-    lengths = np.zeros((len(seps), len(tokens)), dtype=np.int64)
-    for s, sep in enumerate(seps):
-        for t, token in enumerate(tokens):
-            table[s, t, : len(token) + len(sep)] = np.frombuffer(token + sep, np.uint8)
-            lengths[s, t] = len(token) + len(sep)
-    # Separator kind after each column: space, " : " after the input, newline at the end.
-    sep_kind = np.zeros(cells.shape[1], dtype=np.int64)
-    sep_kind[x.shape[1] - 1] = 1
-    sep_kind[-1] = 2
+    # Byte table: row v - low holds str(v) + " ", row v - low + size the same + "\n"; the last
+    # row of each half is ":", the column between input and output.  Rows are zero-padded.
+    tokens = [str(v).encode() for v in range(low, high + 1)] + [b":"]
+    size = len(tokens)
+    table = np.zeros((2 * size, max(map(len, tokens)) + 1), dtype=np.uint8)
+    for half, ending in enumerate((b" ", b"\n")):
+        for row, token in enumerate(tokens, start=half * size):
+            table[row, : len(token) + 1] = np.frombuffer(token + ending, np.uint8)
+    rows = np.concatenate([x - low, np.full((len(x), 1), size - 1), y - low], axis=1)
+    rows[:, -1] += size
     parts = []
-    for start in range(0, cells.shape[0], _CHUNK_ROWS):
-        value = (cells[start : start + _CHUNK_ROWS] - low).ravel()
-        kind = np.broadcast_to(sep_kind, (len(value) // len(sep_kind), len(sep_kind))).ravel()
-        cell_len = lengths[kind, value]
-        ends = np.cumsum(cell_len)
-        cell = np.repeat(np.arange(len(value)), cell_len)
-        offset = np.arange(ends[-1]) - np.repeat(ends - cell_len, cell_len)
-        parts.append(table[kind[cell], value[cell], offset].tobytes())
+    for start in range(0, len(rows), _CHUNK_ROWS):
+        padded = np.take(table, rows[start : start + _CHUNK_ROWS], axis=0)  # (rows, columns, width)
+        parts.append(padded[padded != 0].tobytes())
     return b"".join(parts)
 
 
