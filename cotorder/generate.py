@@ -19,8 +19,9 @@ from .datafiles import atomic_write, write_samples
 from .orders import apply_order, check_permutation, order_positions, parse_permutation
 from .tasks import VARIANTS, Task
 
+# The seminar's split sizes and seeds; the pipeline's defaults too.
+SPLIT_DEFAULTS = {"train_samples": 100_000, "test_samples": 1_000, "train_seed": 42}
 DEFAULT_TEST_SEED = {"relu": 123, "square": 43, "index": 43}
-SPLITS = ("train", "test")
 
 
 def generate(task: Task, n: int, count: int, seed: int, positions) -> tuple:
@@ -55,9 +56,9 @@ def build_parser(kind: str) -> argparse.ArgumentParser:
         "--sequence-lengths", type=int, nargs="+", required=True, metavar="L", help="sequence lengths n to generate"
     )
     parser.add_argument("--output-root", default=f"data/{kind}", help="root folder (default: %(default)s)")
-    parser.add_argument("--train-samples", type=_positive("--train-samples"), default=100_000)
-    parser.add_argument("--test-samples", type=_positive("--test-samples"), default=1_000)
-    parser.add_argument("--train-seed", type=int, default=42)
+    parser.add_argument("--train-samples", type=_positive("--train-samples"), default=SPLIT_DEFAULTS["train_samples"])
+    parser.add_argument("--test-samples", type=_positive("--test-samples"), default=SPLIT_DEFAULTS["test_samples"])
+    parser.add_argument("--train-seed", type=int, default=SPLIT_DEFAULTS["train_seed"])
     parser.add_argument("--test-seed", type=int, default=DEFAULT_TEST_SEED[kind])
     parser.add_argument("--no-inverse", action="store_true", help="do not write the inverse split")
     parser.add_argument("--permutation", help='write the CoT in this order, e.g. "1,0,2,3,4" (0-based)')
