@@ -1,4 +1,3 @@
-import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -10,15 +9,10 @@ from cotorder.tasks import Task
 
 # ---- Path patterns: one place for each. ----
 RESULTS = "results"
-RUN = RESULTS + "/{task}/n={n}/{direction}"
-LOG = RESULTS + "/logs/{rule}/{task}/n={n}/{direction}.log"
-BENCHMARK = RESULTS + "/benchmarks/{rule}/{task}/n={n}/{direction}.tsv"
+RUN = "results/{task}/n={n}/{direction}"
+LOG = "results/logs/{rule}/{task}/n={n}/{direction}.log"
+BENCHMARK = "results/benchmarks/{rule}/{task}/n={n}/{direction}.tsv"
 PACKAGE = Path(workflow.basedir) / "cotorder"
-
-# Jobs import the project's package from the workflow's folder, in any environment (conda or not).
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    filter(None, [workflow.basedir, os.environ.get("PYTHONPATH")])
-)
 
 # Generation settings a task kind accepts, besides variant and the split sizes and seeds.
 KIND_PARAMS = {

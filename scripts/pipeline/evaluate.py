@@ -1,14 +1,15 @@
 """Snakemake script: exact-match evaluation of one run's model on its test split."""
 
-import sys
 from pathlib import Path
+
+from _job import log_to  # first: puts the workflow's package on sys.path
 
 from cotorder.devices import claim_gpu
 
-sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-claim_gpu()
+log_to(snakemake.log[0])
+claim_gpu()  # before torch is imported
 
-from cotorder.evaluation import evaluate  # noqa: E402 (after the GPU is chosen)
+from cotorder.evaluation import evaluate  # noqa: E402
 
 metrics = evaluate(
     snakemake.input.model,
@@ -17,4 +18,4 @@ metrics = evaluate(
     Path(snakemake.output.metrics).parent,
     batch_size=snakemake.params.batch_size,
 )
-print(f"success rate {metrics['success_rate']:.4f}", file=sys.stderr)
+print(f"success rate {metrics['success_rate']:.4f}")

@@ -1,15 +1,15 @@
 """Snakemake script: train one run's model (resuming from its checkpoints, if any)."""
 
-import sys
+from _job import log_to  # first: puts the workflow's package on sys.path
 
 from cotorder.devices import claim_gpu
 
-sys.stdout = sys.stderr = open(snakemake.log[0], "a", buffering=1)
-gpu = claim_gpu()
+log_to(snakemake.log[0], "a")  # appended: a resumed run keeps the interrupted run's log
+gpu = claim_gpu()  # before torch is imported
 if gpu is not None:
-    print(f"using GPU {gpu}", file=sys.stderr)
+    print(f"using GPU {gpu}")
 
-from cotorder.config import resolve  # noqa: E402 (after the GPU is chosen)
+from cotorder.config import resolve  # noqa: E402
 from cotorder.training import train  # noqa: E402
 
 config = resolve(snakemake.params.config)

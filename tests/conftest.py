@@ -1,0 +1,52 @@
+"""Shared fixtures: a copy of the workflow in a temporary folder, as a user's checkout."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW_FILES = [
+    "Snakefile",
+    "workflow_config.yaml",
+    "rules",
+    "schemas",
+    "report",
+    "scripts",
+    "envs",
+    "profiles",
+    "config",
+]
+
+
+def copy_workflow(target: Path) -> Path:
+    """The workflow's files under ``target`` (the package linked, not copied)."""
+    for name in WORKFLOW_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / name)
+    (target / "tests").mkdir()
+    shutil.copytree(ROOT / "tests" / "configs", target / "tests" / "configs")
+    (target / "cotorder").symlink_to(ROOT / "cotorder")
+    return target
+
+
+@pytest.fixture
+def workflow(tmp_path):
+    """Run Snakemake in a fresh copy of the workflow: ``workflow(*args)`` -> CompletedProcess."""
+    copy_workflow(tmp_path)
+
+    def run(*args, check=False):
+        result = subprocess.run(
+            [sys.executable, "-m", "snakemake", *map(str, args)], cwd=tmp_path, capture_output=True, text=True
+        )
+        if check:
+            assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+        return result
+
+    run.dir = tmp_path
+    return run

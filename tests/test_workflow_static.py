@@ -1,0 +1,126 @@
+"""The pipeline's definition: lint, formatting, dry runs, config validation, conda pins."""
+
+import re
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = {
+    "default": [],
+    "quick": ["--configfile", "config/quick.yaml"],
+    "paper": ["--configfile", "config/paper.yaml"],
+}
+
+
+def test_lint_is_clean(workflow):
+    result = workflow("--lint")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Congratulations, your workflow is in a good condition!" in result.stdout + result.stderr
+
+
+def test_snakefmt_is_clean():
+    result = subprocess.run([sys.executable, "-m", "snakefmt", "--check", str(ROOT)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def job_counts(output):
+    """The 'Job stats' table of a dry run as {rule: count}."""
+    table = output.split("Job stats:")[1].split("total")[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)}
+
+
+@pytest.mark.parametrize(
+    "name,runs",
+    [
+        ("default", 5 * 2 + 5 * 2 + 2 * 2),  # relu, square at 5 n; index at 2 n; forward and inverse
+        ("quick", None),
+        ("paper", 3 * 2 * 2 + 4 * 2),  # relu, square at L 20, 50, 100; index (d 2, 4, 8 at 13; d 2 at 31)
+    ],
+)
+def test_dry_run_plans_every_chain(workflow, name, runs):
+    result = workflow("--dry-run", *CONFIGS[name])
+    assert result.returncode == 0, result.stdout + result.stderr
+    counts = job_counts(result.stdout)
+    assert counts["generate"] == counts["train"] == counts["evaluate"]
+    assert counts["summarize"] == counts["plot"] == 1
+    if runs is not None:
+        assert counts["train"] == runs
+
+
+def write_config(folder, text):
+    (folder / "overlay.yaml").write_text(text)
+    return ["--configfile", "overlay.yaml"]
+
+
+BAD_CONFIGS = [
+    ("tasks: {relu: {kind: relu, n: [1], directions: [forward]}}", "1 is less than the minimum of 2"),
+    ("tasks: {relu: {kind: cube, n: [5], directions: [forward]}}", "'cube' is not one of"),
+    ("tasks: {relu: {kind: relu, n: [5], directions: [forward], colour: red}}", "'colour' was unexpected"),
+    ("tasks: {relu: {kind: relu, n: five, directions: [forward]}}", "'five' is not of type 'array'"),
+    ("tasks: {relu: {kind: relu, n: [5], directions: [forward], m: 3}}", "tasks.relu.m: not a setting of relu"),
+    ("run_tasks: [relu, cube]", "run_tasks: 'cube': no such task"),
+    ("tasks: {relu: {kind: relu, n: [5], directions: [sideways]}}", "tasks.relu.directions: 'sideways'"),
+    (
+        "permutations: {swap: {positions: [1, 0, 2]}}\ntasks: {relu: {kind: relu, n: [5], directions: [swap]}}",
+        "permutations.swap.positions (used by tasks.relu, n = 5): permutation [1, 0, 2] has length 3",
+    ),
+    (
+        "tasks: {relu: {kind: relu, n: [5], directions: [forward], value_min: 4, value_max: 1}}",
+        "tasks.relu: value_min 4 > value_max 1",
+    ),
+    ("tasks: {relu: {kind: relu, n: [5], directions: [forward], train: {lr: 1}}}", "train.lr: unknown config key"),
+    (
+        "tasks: {relu: {kind: relu, n: [5], directions: [forward], model: {d_model: -4}}}",
+        "model.d_model: must be at least 1",
+    ),
+]
+
+
+@pytest.mark.parametrize("text,message", BAD_CONFIGS)
+def test_bad_config_is_refused_before_any_job(workflow, text, message):
+    result = workflow("--cores", 1, *write_config(workflow.dir, text))
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+    assert not (workflow.dir / "results").exists()
+
+
+ENV_PACKAGES = {"pytorch": "torch", "pytorch-gpu": "torch", "calt-x": "calt-x"}
+
+
+def pinned_packages(env_file):
+    spec = yaml.safe_load(env_file.read_text())
+    pins = {}
+    for item in spec["dependencies"]:
+        for entry in item["pip"] if isinstance(item, dict) else [item]:
+            name, pinned = re.split(r"==?", entry, maxsplit=1)
+            pins[name] = pinned
+    return pins
+
+
+def test_every_rule_names_a_conda_environment(workflow):
+    result = workflow("--list-rules")
+    rules = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+    text = "\n".join(p.read_text() for p in (ROOT / "rules").glob("*.smk"))
+    for block in re.split(r"\n(?=rule )", text):
+        name = re.match(r"rule (\w+):", block)
+        if name and ("script:" in block or "shell:" in block):
+            conda = re.search(r'conda:\n\s+"\.\./(envs/\w+\.yaml)"', block)
+            assert conda, f"rule {name.group(1)} names no conda environment"
+            assert (ROOT / conda.group(1)).is_file()
+    assert {"generate", "train", "evaluate", "summarize", "plot"} <= set(rules)
+
+
+@pytest.mark.parametrize("env_file", sorted((ROOT / "envs").glob("*.yaml")), ids=lambda p: p.name)
+def test_conda_pins_match_the_tested_versions(env_file):
+    pins = pinned_packages(env_file)
+    assert pins.pop("python") == f"{sys.version_info.major}.{sys.version_info.minor}"
+    for name, pinned in pins.items():
+        if name in ("pip", "cuda-version"):
+            continue
+        installed = version(ENV_PACKAGES.get(name, name)).split("+")[0]
+        assert installed == pinned, f"{env_file.name}: {name}={pinned}, but the tests run {installed}"
