@@ -1,3 +1,5 @@
+import json
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,7 +14,9 @@ RESULTS = "results"
 RUN = "results/{task}/n={n}/{direction}"
 LOG = "results/logs/{rule}/{task}/n={n}/{direction}.log"
 BENCHMARK = "results/benchmarks/{rule}/{task}/n={n}/{direction}.tsv"
-PACKAGE = Path(workflow.basedir) / "cotorder"
+PACKAGE = (
+    Path(os.path.relpath(workflow.basedir)) / "cotorder"
+)  # relative: the records survive a move
 
 # Generation settings a task kind accepts, besides variant and the split sizes and seeds.
 KIND_PARAMS = {
@@ -123,6 +127,12 @@ def run_files(pattern, tasks=None):
     return [pattern.format(**run) for run in runs(tasks)]
 
 
+def canonical(params):
+    """``params`` with every mapping's keys sorted: Snakemake compares params by their text, and
+    the order in which a config file lists its keys changes no result."""
+    return json.loads(json.dumps(params, sort_keys=True))
+
+
 def generation_params(wildcards):
     """Everything the data of one run depends on."""
     entry = TASKS[wildcards.task]
@@ -145,21 +155,19 @@ def training_config(wildcards):
     entry = TASKS[wildcards.task]
     generation = generation_params(wildcards)
     run = RUN.format(task=wildcards.task, n=wildcards.n, direction=wildcards.direction)
-    return {
-        "data": {
-            **generation["task"],
-            "n": generation["n"],
-            "train_path": f"{run}/data.train",
-            "test_path": f"{run}/data.test",
-            "order": generation["positions"],
-        },
-        "model": entry.get("model", {}),
-        "train": {
-            **entry.get("train", {}),
-            "output_dir": f"{run}/model",
-            "checkpoint_dir": f"{run}/checkpoints",
-        },
+    data = {
+        **generation["task"],
+        "n": generation["n"],
+        "train_path": f"{run}/data.train",
+        "test_path": f"{run}/data.test",
+        "order": generation["positions"],
     }
+    train = {
+        **entry.get("train", {}),
+        "output_dir": f"{run}/model",
+        "checkpoint_dir": f"{run}/checkpoints",
+    }
+    return canonical({"data": data, "model": entry.get("model", {}), "train": train})
 
 
 def check_training_settings():

@@ -1,0 +1,154 @@
+"""The pipeline run for real on a tiny config: outputs, and reruns only on change."""
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+from conftest import copy_workflow
+
+TINY = ["--cores", "2", "--configfile", "tests/configs/tiny.yaml"]
+RUNS = [("relu", "forward"), ("relu", "inverse"), ("square", "forward"), ("square", "swap")]
+
+
+def snakemake(folder, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", *map(str, args)], cwd=folder, capture_output=True, text=True
+    )
+
+
+def ok(result):
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A workflow copy on which the tiny config has run to completion once."""
+    folder = copy_workflow(tmp_path_factory.mktemp("finished"))
+    ok(snakemake(folder, *TINY))
+    return folder
+
+
+@pytest.fixture
+def done(finished, tmp_path):
+    """A private copy of the finished run (results, Snakemake's records and all)."""
+    target = tmp_path / "run"
+    shutil.copytree(finished, target, symlinks=True)
+    return target
+
+
+def planned_jobs(folder, *extra):
+    """{rule: [wildcards text, ...]} that a dry run of the tiny config would run."""
+    result = ok(snakemake(folder, *TINY, "--dry-run", *extra))
+    jobs = {}
+    for rule, wildcards in re.findall(r"^rule (\w+):\n(?:    .*\n)*?    wildcards: (.*)$", result.stdout, re.M):
+        jobs.setdefault(rule, []).append(wildcards)
+    for rule in re.findall(r"^rule (summarize|plot|all):", result.stdout, re.M):
+        jobs.setdefault(rule, [])
+    return jobs, result.stdout
+
+
+def edit_tiny(folder, change):
+    path = folder / "tests" / "configs" / "tiny.yaml"
+    config = json.loads(json.dumps(yaml.safe_load(path.read_text())))  # YAML anchors shared dicts: unshare
+    change(config)
+    path.write_text(yaml.safe_dump(config))
+
+
+def mtimes(folder, pattern):
+    return {p: p.stat().st_mtime_ns for p in folder.glob(pattern)}
+
+
+def test_outputs_summary_and_plots(finished):
+    with open(finished / "results" / "summary.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["task"], row["direction"]) for row in rows] == RUNS
+    for row in rows:
+        assert row["n"] == "4"
+        assert 0 <= float(row["success_rate"]) <= 1
+        assert len(yaml.safe_load(row["position_accuracy"])) == 4
+    for name in ("success_rate.png", "position_accuracy.png"):
+        assert (finished / "results" / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for task, direction in RUNS:
+        run = finished / "results" / task / "n=4" / direction
+        assert (run / "model" / "model.safetensors").is_file()
+        assert (run / "metrics.json").is_file() and (run / "predictions.txt").is_file()
+        for rule in ("generate", "train", "evaluate"):
+            assert (finished / "results" / "logs" / rule / task / "n=4" / f"{direction}.log").is_file()
+        for rule in ("train", "evaluate"):
+            assert (finished / "results" / "benchmarks" / rule / task / "n=4" / f"{direction}.tsv").is_file()
+
+
+def test_metrics_follow_the_written_order(finished):
+    """The swap run's data is the forward data with y_1 and y_2 exchanged."""
+    forward = (finished / "results/square/n=4/forward/data.test").read_text().splitlines()
+    swapped = (finished / "results/square/n=4/swap/data.test").read_text().splitlines()
+    for a, b in zip(forward, swapped, strict=True):
+        x, y = a.split(" : ")
+        y = y.split()
+        assert b == x + " : " + " ".join([y[1], y[0], y[2], y[3]])
+
+
+def test_second_run_does_nothing(done):
+    result = ok(snakemake(done, *TINY, "--dry-run"))
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_changed_training_setting_retrains_only_that_task(done):
+    edit_tiny(done, lambda c: c["tasks"]["relu"]["train"].update(learning_rate=0.002))
+    jobs, _ = planned_jobs(done)
+    assert "generate" not in jobs
+    assert (
+        sorted(jobs["train"])
+        == sorted(jobs["evaluate"])
+        == [
+            "task=relu, n=4, direction=forward",
+            "task=relu, n=4, direction=inverse",
+        ]
+    )
+    assert "summarize" in jobs and "plot" in jobs
+    untouched = mtimes(done, "results/square/**/*") | mtimes(done, "results/relu/**/data.*")
+    ok(snakemake(done, *TINY))
+    assert mtimes(done, "results/square/**/*") | mtimes(done, "results/relu/**/data.*") == untouched
+
+
+def test_changed_generation_setting_regenerates_only_that_task(done):
+    edit_tiny(done, lambda c: c["tasks"]["square"].update(train_seed=7))
+    jobs, _ = planned_jobs(done)
+    expected = ["task=square, n=4, direction=forward", "task=square, n=4, direction=swap"]
+    assert sorted(jobs["generate"]) == sorted(jobs["train"]) == sorted(jobs["evaluate"]) == expected
+    untouched = mtimes(done, "results/relu/**/*")
+    ok(snakemake(done, *TINY))
+    assert mtimes(done, "results/relu/**/*") == untouched
+
+
+def test_added_n_and_direction_add_only_their_jobs(done):
+    def grow(config):
+        config["tasks"]["relu"]["n"] = [4, 5]
+        config["tasks"]["square"]["directions"] = ["forward", "swap", "inverse"]
+
+    edit_tiny(done, grow)
+    jobs, _ = planned_jobs(done)
+    expected = [
+        "task=relu, n=5, direction=forward",
+        "task=relu, n=5, direction=inverse",
+        "task=square, n=4, direction=inverse",
+    ]
+    for rule in ("generate", "train", "evaluate"):
+        assert sorted(jobs[rule]) == expected
+
+
+def test_single_target_builds_only_its_chain(tmp_path):
+    folder = copy_workflow(tmp_path)
+    target = "results/relu/n=4/inverse/metrics.json"
+    ok(snakemake(folder, target, *TINY))  # the target first: --configfile takes several values
+    assert (folder / target).is_file()
+    assert sorted(p.relative_to(folder / "results").as_posix() for p in (folder / "results").glob("*/n=*/*")) == [
+        "relu/n=4/inverse"
+    ]
+    assert not (folder / "results" / "summary.csv").exists()
