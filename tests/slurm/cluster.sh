@@ -47,15 +47,15 @@ install_packages() {
     log "installing slurmctld slurmd slurm-client munge"
     # Keep apt's maintainer scripts from starting munge/slurm services (docker
     # images usually already ship this policy; we add it only temporarily).
-    local policy=/usr/sbin/policy-rc.d added=""
+    local policy=/usr/sbin/policy-rc.d
     if [[ ! -e $policy ]]; then
-        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && added=1
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT # also on failure
+        printf '#!/bin/sh\nexit 101\n' >"$policy"
+        chmod +x "$policy"
     fi
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null
-    [[ -n $added ]] && rm -f "$policy"
-    return 0
 }
 
 write_conf() {
@@ -119,12 +119,15 @@ start_munged() {
 }
 
 # slurmctld/slurmd daemonize themselves and write the pid files named in slurm.conf.
+# slurmctld gets -c (discard saved jobs and node state): otherwise it restores
+# the node as "idle" before slurmd has re-registered and start returns too early.
 start_slurm_daemon() {
     local name=$1 f
+    shift
     live_pid "$name" >/dev/null && return 0
     f=$(pidfile "$name")
     rm -f "$f"
-    "$name" -f "$CONF"
+    "$name" -f "$CONF" "$@"
     for _ in $(seq 100); do [[ -s $f ]] && return 0; sleep 0.1; done
     log "$name did not write $f; see $STATE/$name.log"
     exit 1
@@ -139,7 +142,7 @@ start() {
         install_packages
         write_conf
         start_munged
-        start_slurm_daemon slurmctld
+        start_slurm_daemon slurmctld -c
         start_slurm_daemon slurmd
         log "waiting for node $NODE to become idle"
         local t=0
