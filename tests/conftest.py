@@ -23,6 +23,7 @@ WORKFLOW_FILES = [
 
 def copy_workflow(target: Path) -> Path:
     """The workflow's files under ``target`` (the package linked, not copied)."""
+    target.mkdir(parents=True, exist_ok=True)
     for name in WORKFLOW_FILES:
         source = ROOT / name
         if source.is_dir():
