@@ -1,0 +1,222 @@
+"""The training configuration: four sections ``data``, ``model``, ``train``, ``wandb``.
+
+Every default lives in :data:`SCHEMA`, once.  :func:`resolve` fills the
+defaults, checks every value and returns a new plain nested dict; any problem
+is a ``ValueError`` that names the key (``train.batch_size: ...``).  Unknown
+keys are errors, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+
+from .orders import order_positions, parse_permutation
+from .tasks import KINDS, VARIANTS, Task
+
+REQUIRED = "<required>"
+MODEL_TYPES = ("bart", "decoder_only", "generic")
+
+
+def _number(kind, low=None, optional=False):
+    """Check an int or float (not bool) that is at least ``low``; a float field accepts ints and '1e-4'."""
+
+    def check(value):
+        if value is None and optional:
+            return None
+        if kind is float and isinstance(value, str):  # PyYAML reads 1e-4 (no dot) as a string
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        ok = isinstance(value, int) if kind is int else isinstance(value, int | float)
+        if not ok or isinstance(value, bool):
+            raise ValueError(f"must be {'an integer' if kind is int else 'a number'}, got {value!r}")
+        if low is not None and value < low:
+            raise ValueError(f"must be at least {low}, got {value}")
+        return kind(value)
+
+    return check
+
+
+def _choice(*choices):
+    def check(value):
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(map(repr, choices))}, got {value!r}")
+        return value
+
+    return check
+
+
+def _text(optional=False):
+    def check(value):
+        if value is None and optional:
+            return None
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"must be a non-empty string, got {value!r}")
+        return value
+
+    return check
+
+
+def _bool(value):
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {value!r}")
+    return value
+
+
+def _order(value):
+    """``forward``, ``inverse``, a list of 0-based positions or the text ``"1,0,2"``."""
+    if value in ("forward", "inverse"):
+        return value
+    if isinstance(value, str):
+        return parse_permutation(value)
+    if isinstance(value, list | tuple) and all(isinstance(p, int) and not isinstance(p, bool) for p in value):
+        return list(value)
+    raise ValueError(f"must be 'forward', 'inverse' or a list of positions, got {value!r}")
+
+
+# section -> key -> (default, check).  REQUIRED marks keys without a default.
+SCHEMA = {
+    "data": {
+        "kind": (REQUIRED, _choice(*KINDS)),
+        "variant": ("seminar", _choice(*VARIANTS)),
+        "value_min": (-9, _number(int)),  # relu, square
+        "value_max": (9, _number(int)),  # relu, square
+        "modulus": (19, _number(int, 2)),  # square
+        "m": (2, _number(int, 1)),  # index
+        "n": (REQUIRED, _number(int, 2)),  # sequence length L; with the task it fixes the vocabulary
+        "train_path": (REQUIRED, _text()),
+        "test_path": (REQUIRED, _text()),
+        "order": ("forward", _order),  # the order the files' outputs are written in
+        "num_train_samples": (-1, _number(int, -1)),  # -1: all
+        "num_test_samples": (-1, _number(int, -1)),  # -1: all
+    },
+    "model": {
+        "model_type": ("bart", _choice(*MODEL_TYPES)),
+        "d_model": (512, _number(int, 1)),
+        "num_encoder_layers": (1, _number(int, 0)),  # decoder_only: unused
+        "num_decoder_layers": (1, _number(int, 1)),  # decoder_only: its number of layers
+        "num_encoder_heads": (1, _number(int, 1)),
+        "num_decoder_heads": (1, _number(int, 1)),
+        "encoder_ffn_dim": (2048, _number(int, 1)),
+        "decoder_ffn_dim": (2048, _number(int, 1)),
+        "max_sequence_length": (512, _number(int, 4)),
+        "dropout": (0.1, _number(float, 0)),
+    },
+    "train": {
+        "output_dir": (REQUIRED, _text()),
+        "checkpoint_dir": (None, _text(optional=True)),  # None: <output_dir>/checkpoints
+        "num_train_epochs": (3, _number(float, 0)),
+        "max_steps": (-1, _number(int, -1)),  # > 0 overrides num_train_epochs
+        "batch_size": (128, _number(int, 1)),
+        "test_batch_size": (256, _number(int, 1)),  # evaluation (generation) batch
+        "learning_rate": (1e-4, _number(float, 0)),
+        "weight_decay": (0.01, _number(float, 0)),
+        "warmup_ratio": (0.1, _number(float, 0)),
+        "lr_scheduler_type": ("linear", _choice("linear", "constant", "constant_with_warmup", "cosine")),
+        "max_grad_norm": (1.0, _number(float, 0)),
+        "optimizer": ("adamw_torch_fused", _text()),  # AdamW; the fused kernel (also on CPU)
+        "seed": (42, _number(int, 0)),
+        "save_steps": (500, _number(int, 1)),
+        "save_total_limit": (2, _number(int, 1)),
+        "logging_steps": (50, _number(int, 1)),
+        "device": ("auto", _choice("auto", "cpu", "cuda")),
+        "bf16": ("auto", _choice("auto", True, False)),  # auto: on CUDA where supported; never on CPU
+        "num_threads": (None, _number(int, 1, optional=True)),  # CPU threads; None: the cores this process may use
+    },
+    "wandb": {
+        "enabled": (False, _bool),
+        "project": ("cotorder", _text()),
+        "group": (None, _text(optional=True)),
+        "name": (None, _text(optional=True)),
+    },
+}
+
+
+def defaults() -> dict:
+    """The default config (required keys hold ``REQUIRED``)."""
+    return {section: {key: spec[0] for key, spec in keys.items()} for section, keys in SCHEMA.items()}
+
+
+def resolve(config: dict) -> dict:
+    """A new config with every default filled and every value checked; ``ValueError`` names the key."""
+    if not isinstance(config, dict):
+        raise ValueError(f"config must be a mapping of sections, got {type(config).__name__}")
+    unknown = sorted(set(config) - set(SCHEMA))
+    if unknown:
+        raise ValueError(f"{unknown[0]}: unknown config section (expected {', '.join(SCHEMA)})")
+    resolved = {}
+    for section, keys in SCHEMA.items():
+        given = config.get(section) or {}
+        if not isinstance(given, dict):
+            raise ValueError(f"{section}: must be a mapping, got {given!r}")
+        unknown = sorted(set(given) - set(keys))
+        if unknown:
+            raise ValueError(f"{section}.{unknown[0]}: unknown config key (expected one of {', '.join(keys)})")
+        resolved[section] = {}
+        for key, (default, check) in keys.items():
+            value = copy.deepcopy(given.get(key, default))
+            if value == REQUIRED:
+                raise ValueError(f"{section}.{key}: required config key is missing")
+            try:
+                resolved[section][key] = check(value)
+            except ValueError as error:
+                raise ValueError(f"{section}.{key}: {error}") from None
+    _check_together(resolved)
+    return resolved
+
+
+def _check_together(config: dict) -> None:
+    """Checks across keys: the task, the order against n, the model's shapes."""
+    data, model = config["data"], config["model"]
+    try:
+        Task(data["kind"], data["variant"], data["value_min"], data["value_max"], data["modulus"], data["m"])
+    except ValueError as error:
+        raise ValueError(f"data: {error}") from None
+    try:
+        order_positions(data["order"], data["n"])
+    except ValueError as error:
+        raise ValueError(f"data.order: {error}") from None
+    for side in ("encoder", "decoder"):
+        heads = model[f"num_{side}_heads"]
+        if model["d_model"] % heads:
+            raise ValueError(f"model.num_{side}_heads: {heads} does not divide model.d_model {model['d_model']}")
+    if model["model_type"] != "decoder_only" and model["num_encoder_layers"] < 1:
+        raise ValueError(f"model.num_encoder_layers: must be at least 1 for {model['model_type']}")
+    if model["max_sequence_length"] < data["n"] + 2:
+        raise ValueError(f"model.max_sequence_length: {model['max_sequence_length']} < n + 2 = {data['n'] + 2}")
+
+
+def load_config(path: str | Path) -> dict:
+    """Read a YAML config file and :func:`resolve` it."""
+    with open(path) as handle:
+        raw = yaml.safe_load(handle)
+    try:
+        return resolve(raw or {})
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+
+
+def dryrun(config: dict) -> dict:
+    """The dry-run variant: 1 epoch on at most 1,000 training and 100 test samples, into ``<output_dir>-dryrun``."""
+    config = copy.deepcopy(config)
+    data, train = config["data"], config["train"]
+    data["num_train_samples"] = 1000 if data["num_train_samples"] == -1 else min(1000, data["num_train_samples"])
+    data["num_test_samples"] = 100 if data["num_test_samples"] == -1 else min(100, data["num_test_samples"])
+    train["num_train_epochs"] = 1
+    train["max_steps"] = -1
+    train["output_dir"] = train["output_dir"].rstrip("/") + "-dryrun"
+    if train["checkpoint_dir"] is not None:
+        train["checkpoint_dir"] = train["checkpoint_dir"].rstrip("/") + "-dryrun"
+    if config["wandb"]["name"]:
+        config["wandb"]["name"] = "dryrun-" + config["wandb"]["name"]
+    return config
+
+
+def checkpoint_dir(config: dict) -> Path:
+    """Where the Trainer's ``checkpoint-<step>`` folders go."""
+    train = config["train"]
+    return Path(train["checkpoint_dir"] or Path(train["output_dir"]) / "checkpoints")

@@ -1,0 +1,372 @@
+"""Training on calt-x and the Hugging Face Trainer.
+
+calt-x supplies the vocabulary, lexer, tokenizer, collator, model registry and
+``Trainer``; this module wires them together and works around calt's pitfalls
+in one place (each marked ``calt pitfall``).  ``train(config)`` trains into
+``train.output_dir``, resuming from the newest complete checkpoint in
+``train.checkpoint_dir``, and leaves there: the model (safetensors), the
+tokenizer, ``resolved_config.yaml``, ``train_log.csv`` and
+``training_summary.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import time
+import warnings
+from pathlib import Path
+
+# Nothing may reach the network: no model hub, no Weights & Biases unless a config turns it on.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# OpenMP threads that spin while waiting made a 2-thread CPU run 20x slower on a busy
+# machine; passive waiting costs nothing measurable.  Read when torch first loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import torch
+import yaml
+from calt.io.base import StandardDataCollator, StandardDataset
+from calt.io.preprocessor import NumberPolicy, UnifiedLexer
+from calt.io.read import load_dataset_texts
+from calt.io.tokenizer import get_tokenizer
+from calt.io.vocabulary import VocabConfig
+from calt.models import DecoderOnlyTransformer, ModelRegistry, Transformer
+from calt.models.bart import create_bart_config
+from calt.trainer import Trainer
+from omegaconf import OmegaConf
+from transformers import BartForConditionalGeneration, PreTrainedTokenizerFast, TrainingArguments
+from transformers import set_seed as hf_set_seed
+
+from . import config as configuration
+from .datafiles import DataFormatError, atomic_write, parse_line
+from .tasks import Task
+
+# The Trainer says so at every checkpoint where file times are coarse, then orders by step: harmless.
+warnings.filterwarnings("ignore", message="mtime may not be reliable")
+
+MODEL_CLASSES = {
+    "bart": BartForConditionalGeneration,
+    "decoder_only": DecoderOnlyTransformer,
+    "transformer": Transformer,
+}
+SUMMARY_FILE = "training_summary.json"
+CONFIG_FILE = "resolved_config.yaml"
+LOG_FILE = "train_log.csv"
+
+
+# ---------------------------------------------------------------- machine
+
+
+def set_threads(num_threads: int | None = None) -> int:
+    """Use ``num_threads`` CPU threads, by default the cores this process may run on (SLURM, taskset)."""
+    count = num_threads or len(os.sched_getaffinity(0))
+    torch.set_num_threads(count)
+    return count
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, numpy and torch (CPU and CUDA)."""
+    hf_set_seed(seed)
+
+
+def select_device(device: str = "auto", bf16="auto") -> tuple[str, bool]:
+    """``(device, use_bf16)``: CUDA when available, bf16 where supported; CPU always float32."""
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("train.device: 'cuda' requested but no CUDA device is available")
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    supported = device == "cuda" and torch.cuda.is_bf16_supported()
+    if bf16 is True and not supported:
+        raise ValueError(f"train.bf16: bf16 is not supported on {device}")
+    return device, supported and bf16 in ("auto", True)
+
+
+# ---------------------------------------------------------------- vocabulary, data
+
+
+def task_from_config(data: dict) -> Task:
+    return Task(data["kind"], data["variant"], data["value_min"], data["value_max"], data["modulus"], data["m"])
+
+
+def build_tokenizer(data: dict) -> PreTrainedTokenizerFast:
+    """calt's tokenizer over every integer the task can hold at length n, one token each, sign attached."""
+    low, high = task_from_config(data).value_range(data["n"])
+    vocab = VocabConfig([], {}).from_config({"range": {"values": ["", low, high]}})
+    # allow_float=False: else calt's lexer adds "." and "-0" to the vocabulary.
+    lexer = UnifiedLexer(vocab, NumberPolicy(sign=True, digit_group=0, allow_float=False))
+    values = [str(v) for v in range(low, high + 1)]
+    if lexer.tokenize(" ".join(values)) != values:  # the contract the fast path in load_split relies on
+        raise RuntimeError("calt's lexer does not map each integer to one token")
+    return get_tokenizer(lexer.vocab_config)
+
+
+class CotLoadPreprocessor:
+    """calt load-preprocessor hook for `` : `` (and calt's `` # ``) lines.
+
+    calt pitfall: its default text reader splits on '#' and silently skips lines
+    without one.  This hook parses each line with :func:`cotorder.datafiles.parse_line`
+    and checks every number against the vocabulary, so a bad line is an error
+    naming file and line.
+    """
+
+    def __init__(self, path, vocab: set[str]):
+        self.path, self.vocab, self.line = path, vocab, 0
+
+    def process_sample(self, source: str) -> tuple[str, str]:
+        self.line += 1
+        where = f"{self.path}:{self.line}"
+        x, y = parse_line(source, where)
+        if not x or not y:
+            raise DataFormatError(f"{where}: empty input or output in line {source[:80]!r}")
+        texts = " ".join(map(str, x)), " ".join(map(str, y))
+        # calt pitfall: its tokenizer has no unknown token, so an out-of-vocabulary
+        # number would raise deep inside tokenizers, naming neither file nor line.
+        for value in (*x, *y):
+            if str(value) not in self.vocab:
+                raise DataFormatError(f"{where}: {value} is outside the vocabulary (check data.kind, data.n)")
+        return texts
+
+
+def load_split(path, tokenizer: PreTrainedTokenizerFast, max_samples: int = -1) -> StandardDataset:
+    """A calt ``StandardDataset`` of pre-tokenized ids (``<s> … </s>``), read through calt's load hook.
+
+    calt pitfall: its ``StandardDataset`` lexes every item on every access and its
+    collator tokenizes text per batch, every epoch.  Tokenized once here instead;
+    the collator pads pre-tokenized lists as it pads text.
+    """
+    path = str(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"data file not found: {path}")
+    # calt pitfall: calt's reader skips blank lines silently; they are errors here.
+    with open(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                raise DataFormatError(f"{path}:{number}: empty line")
+    vocab = {token for token in tokenizer.get_vocab() if re.fullmatch(r"-?\d+", token)}
+    inputs, targets = load_dataset_texts(
+        path, max_samples=max_samples, dataset_load_preprocessor=CotLoadPreprocessor(path, vocab)
+    )
+    if not inputs:
+        raise DataFormatError(f"{path}: no samples")
+    return StandardDataset(tokenizer(inputs)["input_ids"], tokenizer(targets)["input_ids"])
+
+
+def make_collator(tokenizer: PreTrainedTokenizerFast) -> StandardDataCollator:
+    # The collator pads pre-tokenized lists with tokenizer.pad, which warns once per
+    # process that __call__ would be faster; here pad is the only thing left to do.
+    tokenizer.deprecation_warnings["Asking-to-pad-a-fast-tokenizer"] = True
+    return StandardDataCollator(tokenizer)
+
+
+# ---------------------------------------------------------------- model
+
+
+def build_model(model_cfg: dict, tokenizer: PreTrainedTokenizerFast, seed: int):
+    """A fresh model from calt's registry: ``bart`` (seminar), ``decoder_only`` (paper) or ``generic``."""
+    # calt pitfall: calt's own models seed torch only after building their weights; seed first.
+    seed_everything(seed)
+    registry = ModelRegistry()
+    settings = OmegaConf.create({**model_cfg, "seed": seed})
+    if model_cfg["model_type"] != "bart":
+        return registry.create_from_config(settings, tokenizer)
+    hf_config = create_bart_config(settings, tokenizer)
+    # calt pitfall: the registry's BART mapping drops `dropout`, and keeps BartConfig's
+    # forced_eos_token_id=2, which in calt's vocabulary is a number token: a generation
+    # cut at max_length would end in that number.  Nothing is forced here.
+    hf_config.dropout = model_cfg["dropout"]
+    hf_config.forced_eos_token_id = None
+    return registry.create("bart", hf_config)
+
+
+def load_model(model_dir):
+    """The model saved in ``model_dir`` (any of the three types)."""
+    with open(Path(model_dir) / "config.json") as handle:
+        model_type = json.load(handle)["model_type"]
+    if model_type not in MODEL_CLASSES:
+        raise ValueError(f"{model_dir}: unknown model_type {model_type!r}")
+    return MODEL_CLASSES[model_type].from_pretrained(model_dir)
+
+
+def count_parameters(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+def newest_checkpoint(folder) -> str | None:
+    """The newest complete ``checkpoint-<step>`` in ``folder``; incomplete ones are deleted.
+
+    The Trainer writes ``trainer_state.json`` last, so a checkpoint without a
+    readable one was cut off mid-save (a killed process) and cannot be resumed.
+    """
+    folder = Path(folder)
+    found = []
+    for path in folder.glob("checkpoint-*") if folder.is_dir() else []:
+        match = re.fullmatch(r"checkpoint-(\d+)", path.name)
+        if match and path.is_dir():
+            found.append((int(match.group(1)), path))
+    for _, path in sorted(found, reverse=True):
+        try:
+            json.loads((path / "trainer_state.json").read_text())
+            return str(path)
+        except (OSError, ValueError):
+            shutil.rmtree(path)
+    return None
+
+
+# ---------------------------------------------------------------- training
+
+
+def training_arguments(cfg: dict, device: str, bf16: bool) -> TrainingArguments:
+    train, wandb = cfg["train"], cfg["wandb"]
+    return TrainingArguments(
+        output_dir=str(configuration.checkpoint_dir(cfg)),
+        num_train_epochs=train["num_train_epochs"],
+        max_steps=train["max_steps"],
+        per_device_train_batch_size=train["batch_size"],
+        per_device_eval_batch_size=train["test_batch_size"],
+        learning_rate=train["learning_rate"],
+        weight_decay=train["weight_decay"],
+        warmup_ratio=train["warmup_ratio"],
+        lr_scheduler_type=train["lr_scheduler_type"],
+        max_grad_norm=train["max_grad_norm"],
+        optim=train["optimizer"],
+        seed=train["seed"],
+        save_strategy="steps",
+        save_steps=train["save_steps"],
+        save_total_limit=train["save_total_limit"],
+        save_safetensors=True,
+        logging_strategy="steps",
+        logging_steps=train["logging_steps"],
+        # calt pitfall: calt's Trainer.evaluate also generates on the test set with
+        # max_length=512 at every eval step; evaluation is done once, bounded, by
+        # cotorder.evaluation instead.
+        eval_strategy="no",
+        # calt pitfall: Weights & Biases is calt's default reporter; off unless configured.
+        report_to=["wandb"] if wandb["enabled"] else "none",
+        run_name=wandb["name"],
+        remove_unused_columns=False,  # the collator's decoder_* keys are model inputs
+        label_names=["labels"],
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+        dataloader_pin_memory=device == "cuda",
+        use_cpu=device == "cpu",
+        bf16=bf16,
+    )
+
+
+def _configure_wandb(cfg: dict) -> None:
+    wandb = cfg["wandb"]
+    if not wandb["enabled"]:
+        os.environ["WANDB_DISABLED"] = "true"
+        os.environ["WANDB_MODE"] = "disabled"
+        return
+    os.environ.pop("WANDB_DISABLED", None)
+    if os.environ.get("WANDB_MODE") == "disabled":
+        del os.environ["WANDB_MODE"]
+    if "WANDB_API_KEY" not in os.environ:  # never prompt for a login: log offline, `wandb sync` later
+        os.environ.setdefault("WANDB_MODE", "offline")
+    os.environ["WANDB_PROJECT"] = wandb["project"]
+    if wandb["group"]:
+        os.environ["WANDB_RUN_GROUP"] = wandb["group"]
+
+
+def write_yaml(path, data) -> None:
+    with atomic_write(path, "w") as handle:
+        yaml.safe_dump(data, handle, sort_keys=False)
+
+
+def write_json(path, data) -> None:
+    with atomic_write(path, "w") as handle:
+        json.dump(data, handle, indent=2)
+        handle.write("\n")
+
+
+def write_log(path, log_history: list[dict]) -> list[dict]:
+    """The per-logging-step rows (step, epoch, loss, learning rate, grad norm) as CSV."""
+    fields = ["step", "epoch", "loss", "learning_rate", "grad_norm"]
+    rows = [{k: entry.get(k) for k in fields} for entry in log_history if "loss" in entry]
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    with atomic_write(path, "w") as handle:
+        handle.write(text.getvalue())
+    return rows
+
+
+def save_pretrained(output_dir: Path, model, tokenizer) -> None:
+    """Model (safetensors) and tokenizer, written beside and then renamed into ``output_dir``."""
+    staging = output_dir / ".saving"
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save_pretrained(staging, safe_serialization=True)
+    tokenizer.save_pretrained(staging)
+    for path in staging.iterdir():
+        os.replace(path, output_dir / path.name)
+    staging.rmdir()
+
+
+def train(config: dict, *, dryrun: bool = False, callbacks=()) -> dict:
+    """Train as ``config`` says (resuming from its newest checkpoint); return the training summary.
+
+    ``callbacks`` are extra ``transformers.TrainerCallback`` objects (tests use one to interrupt a run).
+    """
+    cfg = configuration.resolve(config)
+    if dryrun:
+        cfg = configuration.dryrun(cfg)
+    data, train_cfg = cfg["data"], cfg["train"]
+    output_dir = Path(train_cfg["output_dir"])
+    checkpoints = configuration.checkpoint_dir(cfg)
+    threads = set_threads(train_cfg["num_threads"])
+    device, bf16 = select_device(train_cfg["device"], train_cfg["bf16"])
+    _configure_wandb(cfg)
+
+    tokenizer = build_tokenizer(data)
+    train_set = load_split(data["train_path"], tokenizer, data["num_train_samples"])
+    model = build_model(cfg["model"], tokenizer, train_cfg["seed"])
+    output_dir.mkdir(parents=True, exist_ok=True)
+    cfg["train"]["checkpoint_dir"] = str(checkpoints)
+    write_yaml(output_dir / CONFIG_FILE, cfg)
+
+    trainer = Trainer(
+        model=model,
+        args=training_arguments(cfg, device, bf16),
+        train_dataset=train_set,
+        data_collator=make_collator(tokenizer),
+        processing_class=tokenizer,
+        callbacks=list(callbacks),
+    )
+    resume = newest_checkpoint(checkpoints)
+    start = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=resume)
+    wall = time.perf_counter() - start
+
+    save_pretrained(output_dir, trainer.model, tokenizer)
+    rows = write_log(output_dir / LOG_FILE, trainer.state.log_history)
+    summary = {
+        "output_dir": str(output_dir),
+        "checkpoint_dir": str(checkpoints),
+        "resumed_from": resume,
+        "global_step": trainer.state.global_step,
+        "epochs": trainer.state.epoch,
+        "num_train_samples": len(train_set),
+        "num_parameters": count_parameters(model),
+        "final_loss": rows[-1]["loss"] if rows else None,
+        "train_wall_time_s": wall,
+        "train_samples_per_second": result.metrics.get("train_samples_per_second"),
+        "device": device,
+        "dtype": "bf16" if bf16 else "float32",
+        "num_threads": threads,
+        "dryrun": dryrun,
+    }
+    write_json(output_dir / SUMMARY_FILE, summary)
+    return summary

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Evaluate a trained model on a test file: metrics.json and predictions.txt in --output."""
+
+import argparse
+import json
+import os
+import sys
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads (see cotorder/training.py)
+
+from cotorder.evaluation import evaluate
+from cotorder.orders import parse_permutation
+
+
+def parse_order(text: str):
+    return text if text in ("forward", "inverse") else parse_permutation(text)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", required=True, help="trained model folder (from train.py)")
+    parser.add_argument("--test", required=True, help="test data file (x : y per line)")
+    parser.add_argument("--order", default="forward", help="forward, inverse or a permutation like 1,0,2,3,4")
+    parser.add_argument("--output", required=True, help="folder for metrics.json and predictions.txt")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--num-samples", type=int, default=-1, help="first N test samples (-1: all)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: the usable cores)")
+    args = parser.parse_args(argv)
+    try:
+        order = parse_order(args.order)
+    except ValueError as error:
+        parser.error(f"--order: {error}")
+    metrics = evaluate(
+        args.model, args.test, order, args.output, args.batch_size, args.num_samples, args.device, args.threads
+    )
+    print(json.dumps({k: metrics[k] for k in ("success_rate", "final_accuracy", "token_accuracy", "num_samples")}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

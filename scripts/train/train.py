@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Train a model as a config says, then evaluate it on the config's test split (the seed's train.py)."""
+
+import argparse
+import json
+import os
+import sys
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads (see cotorder/training.py)
+
+from cotorder.config import dryrun, load_config
+from cotorder.evaluation import evaluate
+from cotorder.training import train
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", required=True, help="YAML config with sections data, model, train, wandb")
+    parser.add_argument("--dryrun", action="store_true", help="1 epoch on 1,000 samples into <output_dir>-dryrun")
+    parser.add_argument("--no_wandb", action="store_true", help="no Weights & Biases, whatever the config says")
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except (OSError, ValueError) as error:
+        parser.error(str(error))
+    if args.no_wandb:
+        config["wandb"]["enabled"] = False
+    summary = train(config, dryrun=args.dryrun)
+    data, settings = (dryrun(config) if args.dryrun else config)["data"], config["train"]
+    metrics = evaluate(
+        summary["output_dir"],
+        data["test_path"],
+        data["order"],
+        summary["output_dir"],
+        batch_size=settings["test_batch_size"],
+        num_samples=data["num_test_samples"],
+        device=settings["device"],
+        num_threads=settings["num_threads"],
+    )
+    shown = {k: metrics[k] for k in ("success_rate", "final_accuracy", "token_accuracy", "num_samples")}
+    print(json.dumps({"output_dir": summary["output_dir"], "global_step": summary["global_step"], **shown}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
