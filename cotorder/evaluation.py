@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import time
 from contextlib import nullcontext
 from pathlib import Path
-
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads OpenMP (see training.py)
 
 import torch
 from transformers import PreTrainedTokenizerFast

@@ -12,6 +12,7 @@ tokenizer, ``resolved_config.yaml``, ``train_log.csv`` and
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -20,16 +21,6 @@ import shutil
 import time
 import warnings
 from pathlib import Path
-
-# Nothing may reach the network: no model hub, no Weights & Biases unless a config turns it on.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-# OpenMP threads that spin while waiting made a 2-thread CPU run 20x slower on a busy
-# machine; passive waiting costs nothing measurable.  Read when torch first loads.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch
 import yaml
@@ -202,6 +193,38 @@ def count_parameters(model) -> int:
 # ---------------------------------------------------------------- checkpoints
 
 
+# Settings that change no trained weight: where things go, how often to log, evaluation batch size.
+_NOT_TRAJECTORY = ("output_dir", "checkpoint_dir", "logging_steps", "save_steps", "save_total_limit",
+                   "test_batch_size", "num_threads")  # fmt: skip
+RUN_FILE = "run.json"
+
+
+def run_identity(cfg: dict) -> dict:
+    """What the checkpoints of a run depend on: the resolved settings and the training data's checksum."""
+    with open(cfg["data"]["train_path"], "rb") as handle:
+        checksum = hashlib.file_digest(handle, "sha256").hexdigest()
+    train_cfg = {k: v for k, v in cfg["train"].items() if k not in _NOT_TRAJECTORY}
+    return {"data": cfg["data"], "model": cfg["model"], "train": train_cfg, "train_data_sha256": checksum}
+
+
+def discard_stale_checkpoints(folder, identity: dict) -> bool:
+    """Delete ``folder``'s checkpoints unless they were written by the run ``identity`` describes.
+
+    Resuming another config's or another data set's checkpoints would silently mix two runs.
+    """
+    folder, stale = Path(folder), False
+    if folder.is_dir():
+        try:
+            stale = json.loads((folder / RUN_FILE).read_text()) != identity
+        except (OSError, ValueError):
+            stale = any(folder.glob("checkpoint-*"))
+        if stale:
+            shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json(folder / RUN_FILE, identity)
+    return stale
+
+
 def newest_checkpoint(folder) -> str | None:
     """The newest complete ``checkpoint-<step>`` in ``folder``; incomplete ones are deleted.
 
@@ -345,7 +368,11 @@ def train(config: dict, *, dryrun: bool = False, callbacks=()) -> dict:
         processing_class=tokenizer,
         callbacks=list(callbacks),
     )
+    if discard_stale_checkpoints(checkpoints, json.loads(json.dumps(run_identity(cfg)))):
+        print(f"discarded the checkpoints in {checkpoints}: another config or data set wrote them", flush=True)
     resume = newest_checkpoint(checkpoints)
+    if resume:
+        print(f"resuming from {resume}", flush=True)
     start = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=resume)
     wall = time.perf_counter() - start

@@ -3,10 +3,7 @@
 
 import argparse
 import json
-import os
 import sys
-
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads (see cotorder/training.py)
 
 from cotorder.evaluation import evaluate
 from cotorder.orders import parse_permutation

@@ -186,7 +186,7 @@ def test_same_config_same_weights_and_resume_matches(tmp_path, train_relu4):
     with pytest.raises(KeyboardInterrupt):
         train(config("c"), callbacks=[Interrupt(24)])
     checkpoints = tmp_path / "c" / "checkpoints"
-    assert sorted(p.name for p in checkpoints.iterdir()) == ["checkpoint-10", "checkpoint-20"]
+    assert sorted(p.name for p in checkpoints.glob("checkpoint-*")) == ["checkpoint-10", "checkpoint-20"]
     assert not (tmp_path / "c" / "model.safetensors").exists()
     (checkpoints / "checkpoint-25").mkdir()  # cut off mid-save: no trainer_state.json
     (checkpoints / "checkpoint-25" / "model.safetensors").write_bytes(b"partial")
@@ -206,6 +206,26 @@ def test_same_config_same_weights_and_resume_matches(tmp_path, train_relu4):
     assert (tmp_path / "eval-a" / "predictions.txt").read_text() == (
         tmp_path / "eval-c" / "predictions.txt"
     ).read_text()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda cfg, paths: cfg["train"].update(learning_rate=5e-4),
+        lambda cfg, paths: cfg["model"].update(d_model=48),
+        lambda cfg, paths: Path(paths["train"]).write_text(Path(paths["train"]).read_text().replace("-1", "-2", 1)),
+    ],
+    ids=["train setting", "model setting", "training data"],
+)
+def test_checkpoints_of_another_config_or_data_are_not_resumed(tmp_path, change):
+    paths = write_relu(tmp_path / "data", 4, train=200, test=20)
+    cfg = tiny_config(paths, tmp_path / "out", 4, max_steps=12, save_steps=5)
+    with pytest.raises(KeyboardInterrupt):
+        train(copy.deepcopy(cfg), callbacks=[Interrupt(7)])
+    change(cfg, paths)
+    summary = train(cfg)
+    assert summary["resumed_from"] is None and summary["global_step"] == 12
+    assert sorted(p.name for p in (tmp_path / "out" / "checkpoints").glob("checkpoint-*")) == ["checkpoint-10", "checkpoint-12"]
 
 
 def test_checkpoint_dir_is_configurable(tmp_path, train_relu4):
