@@ -2,10 +2,13 @@
 
 import csv
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import yaml
@@ -152,3 +155,57 @@ def test_single_target_builds_only_its_chain(tmp_path):
         "relu/n=4/inverse"
     ]
     assert not (folder / "results" / "summary.csv").exists()
+
+
+def resumable_config(folder):
+    def change(config):
+        config["run_tasks"] = ["relu"]
+        config["tasks"]["relu"].update(directions=["forward"], train_samples=1000)
+        config["tasks"]["relu"]["train"].update(max_steps=40, save_steps=8, batch_size=64)
+
+    edit_tiny(folder, change)
+
+
+def test_killed_training_resumes_from_its_checkpoint(tmp_path):
+    interrupted, uninterrupted = copy_workflow(tmp_path / "killed"), copy_workflow(tmp_path / "straight")
+    for folder in (interrupted, uninterrupted):
+        resumable_config(folder)
+    run = "results/relu/n=4/forward"
+    job = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", *TINY],
+        cwd=interrupted,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    while not (interrupted / run / "checkpoints" / "checkpoint-16" / "trainer_state.json").exists():
+        assert job.poll() is None, "the run ended before it could be interrupted"
+        assert time.monotonic() < deadline, "no checkpoint within 300 s"
+        time.sleep(0.1)
+    os.killpg(job.pid, signal.SIGKILL)  # Snakemake and its training job, mid-run
+    job.wait()
+    assert not (interrupted / run / "model" / "model.safetensors").exists()
+
+    ok(snakemake(interrupted, "--unlock", *TINY))  # a killed Snakemake leaves its lock, as after a power loss
+    ok(snakemake(interrupted, *TINY))
+    log = (interrupted / "results/logs/train/relu/n=4/forward.log").read_text()
+    assert re.search(r"resuming from \S+/checkpoints/checkpoint-(16|24|32)", log), log[-3000:]
+    ok(snakemake(uninterrupted, *TINY))
+    resumed, straight = (
+        json.loads((folder / run / "metrics.json").read_text()) for folder in (interrupted, uninterrupted)
+    )
+    for key in ("success_rate", "position_accuracy", "token_accuracy", "final_accuracy", "training_steps"):
+        assert resumed[key] == straight[key], key
+    assert (interrupted / run / "model" / "train_log.csv").read_text() == (
+        uninterrupted / run / "model" / "train_log.csv"
+    ).read_text()
+
+
+def test_report_holds_table_and_plots_with_captions(done):
+    ok(snakemake(done, "--report", "results/report.html", *TINY))
+    report = (done / "results" / "report.html").read_text()
+    for path in ("results/summary.csv", "results/plots/success_rate.png", "results/plots/position_accuracy.png"):
+        assert f'"{path}": {{"name"' in report, path
+    assert "Success rate (exact match of the whole CoT" in report
+    assert "indexed by its <em>forward</em> position" in report

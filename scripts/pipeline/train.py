@@ -1,5 +1,7 @@
 """Snakemake script: train one run's model (resuming from its checkpoints, if any)."""
 
+import json
+
 from _job import log_to  # first: puts the workflow's package on sys.path
 
 from cotorder.devices import claim_gpu
@@ -14,4 +16,4 @@ from cotorder.training import train  # noqa: E402
 
 config = resolve(snakemake.params.config)
 config["train"]["num_threads"] = snakemake.threads
-train(config)
+print(json.dumps(train(config), indent=2))
