@@ -43,12 +43,15 @@ def plot_success(table: pd.DataFrame, path: str) -> None:
     import matplotlib.pyplot as plt
 
     tasks = list(dict.fromkeys(table["task"]))
-    figure, axes = plt.subplots(1, len(tasks), figsize=(4.5 * len(tasks), 3.6), squeeze=False, sharey=True)
+    figure, axes = plt.subplots(
+        1, len(tasks), figsize=(4.5 * len(tasks), 3.6), squeeze=False, sharey=True, layout="constrained"
+    )
     for ax, task in zip(axes[0], tasks, strict=True):
         for direction, runs in table[table["task"] == task].groupby("direction", sort=False):
             runs = runs.sort_values("n")
             ax.plot(runs["n"], runs["success_rate"], marker="o", label=direction)
         ax.set(title=task, xlabel="sequence length n", ylim=(-0.03, 1.03))
+        ax.set_xticks(sorted(set(table.loc[table["task"] == task, "n"])))
         ax.grid(alpha=0.3)
         ax.legend(title="direction")
     axes[0][0].set_ylabel("success rate (exact match)")
@@ -66,7 +69,12 @@ def plot_positions(table: pd.DataFrame, path: str) -> None:
     tasks = list(dict.fromkeys(table["task"]))
     heights = [max(1.5, 0.35 * (table["task"] == task).sum() + 1) for task in tasks]
     figure, axes = plt.subplots(
-        len(tasks), 1, figsize=(9, sum(heights)), squeeze=False, gridspec_kw={"height_ratios": heights}
+        len(tasks),
+        1,
+        figsize=(9, sum(heights)),
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights},
+        layout="constrained",
     )
     for ax, task in zip(axes[:, 0], tasks, strict=True):
         runs = table[table["task"] == task].sort_values(["n", "direction"])
