@@ -225,7 +225,10 @@ def test_checkpoints_of_another_config_or_data_are_not_resumed(tmp_path, change)
     change(cfg, paths)
     summary = train(cfg)
     assert summary["resumed_from"] is None and summary["global_step"] == 12
-    assert sorted(p.name for p in (tmp_path / "out" / "checkpoints").glob("checkpoint-*")) == ["checkpoint-10", "checkpoint-12"]
+    assert sorted(p.name for p in (tmp_path / "out" / "checkpoints").glob("checkpoint-*")) == [
+        "checkpoint-10",
+        "checkpoint-12",
+    ]
 
 
 def test_checkpoint_dir_is_configurable(tmp_path, train_relu4):
