@@ -9,7 +9,7 @@ import pytest
 from cotorder.devices import claim_gpu, gpu_count
 
 CLAIM = (  # a job: claim a GPU, say which, hold it
-    "import sys, time; from cotorder.devices import claim_gpu; print(claim_gpu(sys.argv[1]), flush=True); time.sleep(30)"
+    "import sys, time; from cotorder.devices import claim_gpu; print(claim_gpu(sys.argv[1]), flush=True); time.sleep(9)"
 )
 
 
