@@ -208,9 +208,10 @@ def run_identity(cfg: dict) -> dict:
 
 
 def discard_stale_checkpoints(folder, identity: dict) -> bool:
-    """Delete ``folder``'s checkpoints unless they were written by the run ``identity`` describes.
+    """Delete ``folder``'s checkpoints unless an unfinished run that ``identity`` describes wrote them.
 
-    Resuming another config's or another data set's checkpoints would silently mix two runs.
+    Resuming another config's or another data set's checkpoints would silently mix two runs, and
+    resuming a finished run's would train on past its end: a rerun starts afresh.
     """
     folder, stale = Path(folder), False
     if folder.is_dir():
@@ -368,8 +369,9 @@ def train(config: dict, *, dryrun: bool = False, callbacks=()) -> dict:
         processing_class=tokenizer,
         callbacks=list(callbacks),
     )
-    if discard_stale_checkpoints(checkpoints, json.loads(json.dumps(run_identity(cfg)))):
-        print(f"discarded the checkpoints in {checkpoints}: another config or data set wrote them", flush=True)
+    identity = json.loads(json.dumps(run_identity(cfg)))
+    if discard_stale_checkpoints(checkpoints, identity):
+        print(f"discarded the checkpoints in {checkpoints}: a finished run or other settings wrote them", flush=True)
     resume = newest_checkpoint(checkpoints)
     if resume:
         print(f"resuming from {resume}", flush=True)
@@ -396,4 +398,5 @@ def train(config: dict, *, dryrun: bool = False, callbacks=()) -> dict:
         "dryrun": dryrun,
     }
     write_json(output_dir / SUMMARY_FILE, summary)
+    write_json(checkpoints / RUN_FILE, {**identity, "finished": True})  # never resumed again
     return summary

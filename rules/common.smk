@@ -181,15 +181,14 @@ def check_training_settings():
             )
 
 
-# Local runs: at most one training or evaluation job per GPU (unless --resources gpu=N says otherwise),
-# none requesting a GPU where there is none. Cluster runs: every such job asks for one.
-if workflow.local_exec:
-    LOCAL_GPUS = gpu_count()
-    if "gpu" not in workflow.global_resources:
-        workflow.register_resource("gpu", LOCAL_GPUS)
-    GPU_REQUEST = min(1, LOCAL_GPUS)
-else:
-    GPU_REQUEST = 1
+# Training and evaluation jobs ask for a GPU where this machine has one, and at most one such job
+# per GPU runs at a time (unless --resources gpu=N says otherwise). The executor is not known yet
+# while the Snakefile is read: cluster profiles set `gpu: 1` themselves (profiles/slurm), and on a
+# login node with GPUs, --resources gpu=N sets how many GPU jobs are submitted at once.
+LOCAL_GPUS = gpu_count()
+if LOCAL_GPUS and "gpu" not in workflow.global_resources:
+    workflow.register_resource("gpu", LOCAL_GPUS)
+GPU_REQUEST = min(1, LOCAL_GPUS)
 
 
 def final_targets():

@@ -231,6 +231,15 @@ def test_checkpoints_of_another_config_or_data_are_not_resumed(tmp_path, change)
     ]
 
 
+def test_a_finished_run_trained_again_starts_afresh(tmp_path, train_relu4):
+    cfg = tiny_config(train_relu4, tmp_path / "out", 4, max_steps=6, save_steps=3)
+    cfg["data"]["num_train_samples"] = 200
+    first = train(copy.deepcopy(cfg))
+    again = train(cfg)
+    assert again["resumed_from"] is None and again["global_step"] == first["global_step"] == 6
+    assert (tmp_path / "out" / "train_log.csv").read_text().count("\n") == 1 + 6 // 5
+
+
 def test_checkpoint_dir_is_configurable(tmp_path, train_relu4):
     cfg = tiny_config(train_relu4, tmp_path / "model", 4, max_steps=10, checkpoint_dir=str(tmp_path / "ck"))
     summary = train(cfg)

@@ -1,0 +1,193 @@
+"""The pipeline on a real one-node SLURM cluster (tests/slurm/cluster.sh), through profiles/slurm."""
+
+import copy
+import csv
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, copy_workflow
+
+CLUSTER = ROOT / "tests" / "slurm" / "cluster.sh"
+TINY = ["--configfile", "tests/configs/tiny.yaml"]
+RUNS = [("relu", "forward"), ("relu", "inverse"), ("square", "forward"), ("square", "swap")]
+TIMINGS = {"train_wall_time_s", "eval_wall_time_s", "generation_samples_per_second"}  # differ run to run
+FAILING = "results/relu/n=4/forward"  # the run whose training the failure test breaks
+PLANNED = re.compile(r"^rule (\w+):\n(?:    (?:wildcards: (.*)|.*)\n)*", re.M)  # a dry run's jobs: rule, wildcards
+SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
+APT_UNREACHABLE = re.compile(
+    r"Failed to fetch|Temporary failure resolving|Could not resolve|Could not connect|Unable to connect|"
+    r"Network is unreachable|Unable to locate package"
+)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """The one-node SLURM cluster, started for these tests and stopped after them (unless it was running before)."""
+    running = subprocess.run([CLUSTER, "status"], capture_output=True).returncode == 0
+    start = subprocess.run([CLUSTER, "start"], capture_output=True, text=True)
+    if start.returncode != 0:
+        if not running:
+            subprocess.run([CLUSTER, "stop"])
+        output = start.stdout + start.stderr
+        if "installing" in output and APT_UNREACHABLE.search(output):
+            pytest.skip(f"SLURM is not installed and apt cannot reach its mirrors:\n{output[-2000:]}")
+        pytest.fail(f"tests/slurm/cluster.sh start failed:\n{output[-4000:]}")
+    yield
+    if not running:
+        subprocess.run([CLUSTER, "stop"], check=True)
+
+
+def write_profiles(folder):
+    """Overlays of the user's profiles/slurm for this cluster, which has no slurmdbd (so no sacct: poll with squeue),
+    no GPU and 2 CPUs: profiles/ci asks for what the node has; profiles/ci-gpu keeps the profile's requests and only
+    test-submits training jobs (sbatch --test-only: nothing is queued, whatever the request)."""
+    base = yaml.safe_load((folder / "profiles/slurm/config.yaml").read_text())
+    base |= {"slurm-status-command": "squeue", "slurm-init-seconds-before-status-checks": 1}
+    base["default-resources"]["slurm_partition"] = "debug"
+    ci, ci_gpu = copy.deepcopy(base), copy.deepcopy(base)
+    for rule in ("train", "evaluate"):
+        ci["set-resources"][rule] |= {"gpu": 0, "cpus_per_task": 1, "mem_mb": 2000}
+        ci["set-threads"][rule] = 1
+    ci_gpu["set-resources"]["train"]["slurm_extra"] = "--test-only"
+    for name, profile in (("ci", ci), ("ci-gpu", ci_gpu)):
+        (folder / "profiles" / name).mkdir()
+        (folder / "profiles" / name / "config.yaml").write_text(yaml.safe_dump(profile))
+    return folder
+
+
+def snakemake(folder, *args):
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", *args], cwd=folder, capture_output=True, text=True, timeout=600
+    )
+    result.output = result.stdout + result.stderr
+    return result
+
+
+def ok(result):
+    assert result.returncode == 0, result.output[-6000:]
+    return result
+
+
+def on_slurm(folder, *args, profile="ci"):
+    """Snakemake through SLURM with an overlay of profiles/slurm (targets first: --configfile takes several)."""
+    return snakemake(folder, *args, "--profile", f"profiles/{profile}", *TINY)
+
+
+@pytest.fixture(scope="module")
+def finished(cluster, tmp_path_factory):
+    """The tiny config run to completion locally and, at the same time, through SLURM: (local, slurm, output)."""
+    local = copy_workflow(tmp_path_factory.mktemp("local"))
+    slurm = write_profiles(copy_workflow(tmp_path_factory.mktemp("slurm")))
+    with (
+        open(local / "snakemake.out", "w") as out,
+        subprocess.Popen(
+            [sys.executable, "-m", "snakemake", "--cores", "2", *TINY], cwd=local, stdout=out, stderr=subprocess.STDOUT
+        ) as local_run,
+    ):
+        result = on_slurm(slurm)
+    assert local_run.returncode == 0, (local / "snakemake.out").read_text()[-6000:]
+    return local, slurm, ok(result).output
+
+
+@pytest.fixture
+def done(finished, tmp_path):
+    """A private copy of the SLURM run (results, Snakemake's records and all)."""
+    return shutil.copytree(finished[1], tmp_path / "run", symlinks=True)
+
+
+def metrics(folder):
+    with open(folder / "results" / "summary.csv") as handle:
+        return [{key: value for key, value in row.items() if key not in TIMINGS} for row in csv.DictReader(handle)]
+
+
+def mtimes(folder, pattern):
+    return {p: p.stat().st_mtime_ns for p in folder.glob(pattern)}
+
+
+def planned_jobs(folder):
+    """{rule: [wildcards text, ...]} that a dry run through SLURM would run."""
+    jobs = {}
+    for rule, wildcards in PLANNED.findall(ok(on_slurm(folder, "-n")).stdout):
+        jobs.setdefault(rule, []).append(wildcards)
+    return jobs
+
+
+def test_slurm_run_matches_local_run(finished):
+    """The same metrics as the local run, every job run as a SLURM job."""
+    local, slurm, output = finished
+    assert [(row["task"], row["direction"]) for row in metrics(slurm)] == RUNS
+    assert metrics(slurm) == metrics(local)
+    # Every job went through SLURM and finished there (MinJobAge keeps finished jobs in squeue).
+    jobids = [jobid for jobid, _ in SUBMITTED.findall(output)]
+    squeue = subprocess.run(
+        ["squeue", "-h", "-t", "all", "-j", ",".join(jobids), "-o", "%T %k"], capture_output=True, text=True, check=True
+    )
+    expected = [f"COMPLETED rule_{rule}" for rule in ("summarize", "plot")] + [
+        f"COMPLETED rule_{rule}_wildcards_{task}_4_{direction}"
+        for rule in ("generate", "train", "evaluate")
+        for task, direction in RUNS
+    ]
+    assert sorted(squeue.stdout.splitlines()) == sorted(expected)
+
+
+def test_failed_job_names_its_log_and_rerun_completes_only_the_rest(done, finished):
+    """A training job fails on a bad data line: the run names its logs; once fixed, a rerun redoes only its chain."""
+    data = done / FAILING / "data.train"
+    original = data.read_text()
+    lines = original.splitlines(keepends=True)
+    data.write_text("".join(lines[:4] + ["1 2 x 4 : 0 0 0 0\n"] + lines[5:]))
+    (done / "results/square/n=4/swap/metrics.json").unlink()  # more work in the failing run, which keeps going
+
+    failed = on_slurm(done)
+    assert failed.returncode != 0
+    [(jobid, slurm_log)] = [job for job in SUBMITTED.findall(failed.output) if "rule_train" in job[1]]
+    assert f"SLURM-job '{jobid}' failed, SLURM status is: 'FAILED'" in failed.output
+    assert f"log: results/logs/train/relu/n=4/forward.log, {slurm_log} (check log file" in failed.output
+    assert f"{FAILING}/data.train:5: 'x' is not an integer" in failed.output  # the job's log, shown
+    assert "Error in rule train" in Path(slurm_log).read_text()  # the failed job's SLURM log is kept
+    assert (done / "results/square/n=4/swap/metrics.json").is_file()  # the run kept going
+
+    data.write_text(original)  # the fix
+    wildcards = "task=relu, n=4, direction=forward"
+    assert planned_jobs(done) == {
+        "train": [wildcards],
+        "evaluate": [wildcards],
+        "summarize": [""],
+        "plot": [""],
+        "all": [""],
+    }
+    untouched = {
+        path: mtime
+        for path, mtime in mtimes(done, "results/*/n=4/**/*").items()
+        if FAILING not in str(path) or path.name == "data.test"
+    }
+    ok(on_slurm(done))
+    assert {path: path.stat().st_mtime_ns for path in untouched} == untouched
+    assert metrics(done) == metrics(finished[1])
+
+
+def test_training_job_asks_sbatch_for_a_gpu(cluster, tmp_path):
+    """The profile's GPU request reaches sbatch, which refuses it on this GPU-less node."""
+    folder = write_profiles(copy_workflow(tmp_path))
+    (folder / FAILING).mkdir(parents=True)
+    for name in ("data.train", "data.test"):  # training is the one job to submit
+        (folder / FAILING / name).touch()
+    result = on_slurm(folder, f"{FAILING}/model", "--verbose", profile="ci-gpu")
+    call = re.search(r"sbatch call:\s+(sbatch .*)", result.output)
+    assert call, result.output[-6000:]
+    train = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())["set-resources"]["train"]
+    expected = [
+        "--gpus=1",
+        f"-t {train['runtime']}",
+        f"--mem {train['mem_mb']}",
+        f"--cpus-per-task={train['cpus_per_task']}",
+    ]
+    for option in expected:
+        assert f" {option} " in f" {call[1]} ", call[1]
+    assert result.returncode != 0
+    assert "Invalid generic resource (gres) specification" in result.output
