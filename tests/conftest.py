@@ -1,5 +1,6 @@
 """Shared fixtures: a copy of the workflow in a temporary folder, as a user's checkout."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,39 @@ def copy_workflow(target: Path) -> Path:
     shutil.copytree(ROOT / "tests" / "configs", target / "tests" / "configs")
     (target / "cotorder").symlink_to(ROOT / "cotorder")
     return target
+
+
+PLANNED = re.compile(r"^rule (\w+):\n(?:    (?:wildcards: (.*)|.*)\n)*", re.M)  # a dry run's jobs: rule, wildcards
+
+
+def snakemake(folder, *args, timeout=900):
+    """Snakemake in ``folder``; the result's ``output`` is stdout and stderr together."""
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", *map(str, args)],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    result.output = result.stdout + result.stderr
+    return result
+
+
+def ok(result):
+    assert result.returncode == 0, result.output[-6000:]
+    return result
+
+
+def planned_jobs(dry_run_output):
+    """{rule: [wildcards text, ...]} of the jobs a dry run lists."""
+    jobs = {}
+    for rule, wildcards in PLANNED.findall(dry_run_output):
+        jobs.setdefault(rule, []).append(wildcards)
+    return jobs
+
+
+def mtimes(folder, pattern):
+    return {p: p.stat().st_mtime_ns for p in folder.glob(pattern)}
 
 
 @pytest.fixture

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, copy_workflow
+from conftest import ROOT, copy_workflow, mtimes, ok, planned_jobs, snakemake
 
 CLUSTER = ROOT / "tests" / "slurm" / "cluster.sh"
 TINY = ["--configfile", "tests/configs/tiny.yaml"]
 RUNS = [("relu", "forward"), ("relu", "inverse"), ("square", "forward"), ("square", "swap")]
 TIMINGS = {"train_wall_time_s", "eval_wall_time_s", "generation_samples_per_second"}  # differ run to run
 FAILING = "results/relu/n=4/forward"  # the run whose training the failure test breaks
-PLANNED = re.compile(r"^rule (\w+):\n(?:    (?:wildcards: (.*)|.*)\n)*", re.M)  # a dry run's jobs: rule, wildcards
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
 APT_UNREACHABLE = re.compile(
     r"Failed to fetch|Temporary failure resolving|Could not resolve|Could not connect|Unable to connect|"
@@ -60,19 +59,6 @@ def write_profiles(folder):
     return folder
 
 
-def snakemake(folder, *args):
-    result = subprocess.run(
-        [sys.executable, "-m", "snakemake", *args], cwd=folder, capture_output=True, text=True, timeout=600
-    )
-    result.output = result.stdout + result.stderr
-    return result
-
-
-def ok(result):
-    assert result.returncode == 0, result.output[-6000:]
-    return result
-
-
 def on_slurm(folder, *args, profile="ci"):
     """Snakemake through SLURM with an overlay of profiles/slurm (targets first: --configfile takes several)."""
     return snakemake(folder, *args, "--profile", f"profiles/{profile}", *TINY)
@@ -103,18 +89,6 @@ def done(finished, tmp_path):
 def metrics(folder):
     with open(folder / "results" / "summary.csv") as handle:
         return [{key: value for key, value in row.items() if key not in TIMINGS} for row in csv.DictReader(handle)]
-
-
-def mtimes(folder, pattern):
-    return {p: p.stat().st_mtime_ns for p in folder.glob(pattern)}
-
-
-def planned_jobs(folder):
-    """{rule: [wildcards text, ...]} that a dry run through SLURM would run."""
-    jobs = {}
-    for rule, wildcards in PLANNED.findall(ok(on_slurm(folder, "-n")).stdout):
-        jobs.setdefault(rule, []).append(wildcards)
-    return jobs
 
 
 def test_slurm_run_matches_local_run(finished):
@@ -154,7 +128,7 @@ def test_failed_job_names_its_log_and_rerun_completes_only_the_rest(done, finish
 
     data.write_text(original)  # the fix
     wildcards = "task=relu, n=4, direction=forward"
-    assert planned_jobs(done) == {
+    assert planned_jobs(ok(on_slurm(done, "-n")).stdout) == {
         "train": [wildcards],
         "evaluate": [wildcards],
         "summarize": [""],

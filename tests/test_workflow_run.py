@@ -12,21 +12,10 @@ import time
 
 import pytest
 import yaml
-from conftest import copy_workflow
+from conftest import copy_workflow, mtimes, ok, planned_jobs, snakemake
 
 TINY = ["--cores", "2", "--configfile", "tests/configs/tiny.yaml"]
 RUNS = [("relu", "forward"), ("relu", "inverse"), ("square", "forward"), ("square", "swap")]
-
-
-def snakemake(folder, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", *map(str, args)], cwd=folder, capture_output=True, text=True
-    )
-
-
-def ok(result):
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -45,15 +34,9 @@ def done(finished, tmp_path):
     return target
 
 
-def planned_jobs(folder, *extra):
-    """{rule: [wildcards text, ...]} that a dry run of the tiny config would run."""
-    result = ok(snakemake(folder, *TINY, "--dry-run", *extra))
-    jobs = {}
-    for rule, wildcards in re.findall(r"^rule (\w+):\n(?:    .*\n)*?    wildcards: (.*)$", result.stdout, re.M):
-        jobs.setdefault(rule, []).append(wildcards)
-    for rule in re.findall(r"^rule (summarize|plot|all):", result.stdout, re.M):
-        jobs.setdefault(rule, [])
-    return jobs, result.stdout
+def planned(folder):
+    """The jobs a dry run of the tiny config would run."""
+    return planned_jobs(ok(snakemake(folder, *TINY, "--dry-run")).stdout)
 
 
 def edit_tiny(folder, change):
@@ -61,10 +44,6 @@ def edit_tiny(folder, change):
     config = json.loads(json.dumps(yaml.safe_load(path.read_text())))  # YAML anchors shared dicts: unshare
     change(config)
     path.write_text(yaml.safe_dump(config))
-
-
-def mtimes(folder, pattern):
-    return {p: p.stat().st_mtime_ns for p in folder.glob(pattern)}
 
 
 def test_outputs_summary_and_plots(finished):
@@ -104,7 +83,7 @@ def test_second_run_does_nothing(done):
 
 def test_changed_training_setting_retrains_only_that_task(done):
     edit_tiny(done, lambda c: c["tasks"]["relu"]["train"].update(learning_rate=0.002))
-    jobs, _ = planned_jobs(done)
+    jobs = planned(done)
     assert "generate" not in jobs
     assert (
         sorted(jobs["train"])
@@ -122,7 +101,7 @@ def test_changed_training_setting_retrains_only_that_task(done):
 
 def test_changed_generation_setting_regenerates_only_that_task(done):
     edit_tiny(done, lambda c: c["tasks"]["square"].update(train_seed=7))
-    jobs, _ = planned_jobs(done)
+    jobs = planned(done)
     expected = ["task=square, n=4, direction=forward", "task=square, n=4, direction=swap"]
     assert sorted(jobs["generate"]) == sorted(jobs["train"]) == sorted(jobs["evaluate"]) == expected
     untouched = mtimes(done, "results/relu/**/*")
@@ -136,7 +115,7 @@ def test_added_n_and_direction_add_only_their_jobs(done):
         config["tasks"]["square"]["directions"] = ["forward", "swap", "inverse"]
 
     edit_tiny(done, grow)
-    jobs, _ = planned_jobs(done)
+    jobs = planned(done)
     expected = [
         "task=relu, n=5, direction=forward",
         "task=relu, n=5, direction=inverse",
