@@ -89,10 +89,13 @@ def parse_line(line: str, where: str) -> tuple[list[int], list[int]]:
     else:
         raise DataFormatError(f"{where}: no ' : ' or ' # ' separator in line {text[:80]!r}")
     try:
-        return [int(t) for t in left.split()], [int(t) for t in right.split()]
+        x, y = [int(t) for t in left.split()], [int(t) for t in right.split()]
     except ValueError:
         bad = next(t for t in (left + " " + right).split() if not t.lstrip("-").isdigit())
         raise DataFormatError(f"{where}: {bad!r} is not an integer") from None
+    if not x or not y:
+        raise DataFormatError(f"{where}: empty input or output in line {text[:80]!r}")
+    return x, y
 
 
 def read_samples(path: str | os.PathLike) -> tuple[list[list[int]], list[list[int]]]:
@@ -101,8 +104,6 @@ def read_samples(path: str | os.PathLike) -> tuple[list[list[int]], list[list[in
     with open(path) as handle:
         for number, line in enumerate(handle, start=1):
             x, y = parse_line(line, f"{path}:{number}")
-            if not x or not y:
-                raise DataFormatError(f"{path}:{number}: empty input or output in line {line.rstrip()[:80]!r}")
             inputs.append(x)
             outputs.append(y)
     return inputs, outputs

@@ -115,8 +115,6 @@ class CotLoadPreprocessor:
         self.line += 1
         where = f"{self.path}:{self.line}"
         x, y = parse_line(source, where)
-        if not x or not y:
-            raise DataFormatError(f"{where}: empty input or output in line {source[:80]!r}")
         texts = " ".join(map(str, x)), " ".join(map(str, y))
         # calt pitfall: its tokenizer has no unknown token, so an out-of-vocabulary
         # number would raise deep inside tokenizers, naming neither file nor line.
