@@ -96,14 +96,3 @@ def parse_line(line: str, where: str) -> tuple[list[int], list[int]]:
     if not x or not y:
         raise DataFormatError(f"{where}: empty input or output in line {text[:80]!r}")
     return x, y
-
-
-def read_samples(path: str | os.PathLike) -> tuple[list[list[int]], list[list[int]]]:
-    """All samples of a data file as ``(inputs, outputs)`` lists of int lists."""
-    inputs, outputs = [], []
-    with open(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            x, y = parse_line(line, f"{path}:{number}")
-            inputs.append(x)
-            outputs.append(y)
-    return inputs, outputs

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cotorder.datafiles import DataFormatError, format_samples, read_samples, write_samples
+from cotorder.datafiles import DataFormatError, format_samples, parse_line, write_samples
 
 
 def test_format_is_space_separated_with_colon():
@@ -14,6 +14,13 @@ def test_format_is_space_separated_with_colon():
 def test_wide_values_fall_back_to_line_formatting():
     x, y = np.array([[-(10**9), 10**9]]), np.array([[0, 7]])
     assert format_samples(x, y) == b"-1000000000 1000000000 : 0 7\n"
+
+
+def read_samples(path):
+    """Every line of a data file through parse_line, as training reads it."""
+    with open(path) as handle:
+        pairs = [parse_line(line, f"{path}:{number}") for number, line in enumerate(handle, start=1)]
+    return [x for x, _ in pairs], [y for _, y in pairs]
 
 
 def test_round_trip(tmp_path):
