@@ -14,9 +14,8 @@ RESULTS = "results"
 RUN = "results/{task}/n={n}/{direction}"
 LOG = "results/logs/{rule}/{task}/n={n}/{direction}.log"
 BENCHMARK = "results/benchmarks/{rule}/{task}/n={n}/{direction}.tsv"
-PACKAGE = (
-    Path(os.path.relpath(workflow.basedir)) / "cotorder"
-)  # relative: the records survive a move
+# Relative to the working folder, so that Snakemake's records of these inputs survive a move.
+PACKAGE = Path(os.path.relpath(workflow.basedir)) / "cotorder"
 
 # Generation settings a task kind accepts, besides variant and the split sizes and seeds.
 KIND_PARAMS = {
