@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from .orders import order_positions, parse_permutation
+from .orders import order_positions, parse_order
 from .tasks import KINDS, VARIANTS, Task
 
 REQUIRED = "<required>"
@@ -69,10 +69,8 @@ def _bool(value):
 
 def _order(value):
     """``forward``, ``inverse``, a list of 0-based positions or the text ``"1,0,2"``."""
-    if value in ("forward", "inverse"):
-        return value
     if isinstance(value, str):
-        return parse_permutation(value)
+        return parse_order(value)
     if isinstance(value, list | tuple) and all(isinstance(p, int) and not isinstance(p, bool) for p in value):
         return list(value)
     raise ValueError(f"must be 'forward', 'inverse' or a list of positions, got {value!r}")

@@ -22,6 +22,11 @@ def parse_permutation(text: str) -> list[int]:
         raise ValueError(f"permutation {text!r}: {bad!r} is not an integer") from None
 
 
+def parse_order(text: str) -> str | list[int]:
+    """``"forward"``, ``"inverse"``, or a permutation written ``"1,0,2"``."""
+    return text if text in ("forward", "inverse") else parse_permutation(text)
+
+
 def check_permutation(perm: Sequence[int], n: int) -> list[int]:
     """Return ``perm`` as a list if it holds each of ``0 … n-1`` exactly once."""
     perm = [int(p) for p in perm]

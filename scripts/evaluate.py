@@ -6,11 +6,7 @@ import json
 import sys
 
 from cotorder.evaluation import evaluate
-from cotorder.orders import parse_permutation
-
-
-def parse_order(text: str):
-    return text if text in ("forward", "inverse") else parse_permutation(text)
+from cotorder.orders import parse_order
 
 
 def main(argv=None) -> int:
