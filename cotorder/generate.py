@@ -30,6 +30,17 @@ def generate(task: Task, n: int, count: int, seed: int, positions) -> tuple:
     return x, apply_order(task.outputs(x), positions)
 
 
+def write_split(path, x, y, quiet: bool = False) -> None:
+    """Write one data file atomically, with a progress line on stderr unless ``quiet``."""
+    start = time.perf_counter()
+    size = write_samples(path, x, y)
+    if not quiet:
+        print(
+            f"wrote {path} ({len(x)} samples, {size / 1e6:.1f} MB, {time.perf_counter() - start:.2f} s)",
+            file=sys.stderr,
+        )
+
+
 def dataset_dir(root: str | os.PathLike, kind: str, n: int, m: int | None = None) -> Path:
     """``root/n=L`` (index: ``root/n=L_m=M``)."""
     return Path(root) / (f"n={n}_m={m}" if kind == "index" else f"n={n}")
@@ -128,14 +139,8 @@ def main(kind: str, argv: list[str] | None = None) -> int:
             x = task.sample_inputs(n, count, seed)
             y = task.outputs(x)
             for stem, direction in orders.items():
-                start = time.perf_counter()
-                path = folder / f"{stem}.{split}"
-                size = write_samples(path, x, apply_order(y, order_positions(direction, n)))
-                if not args.quiet:
-                    print(
-                        f"wrote {path} ({count} samples, {size / 1e6:.1f} MB, {time.perf_counter() - start:.2f} s)",
-                        file=sys.stderr,
-                    )
+                written = apply_order(y, order_positions(direction, n))
+                write_split(folder / f"{stem}.{split}", x, written, args.quiet)
         if permutation is not None:
             with atomic_write(folder / "data-perm.json", "w") as handle:
                 json.dump({"permutation": permutation, "n": n}, handle)
