@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_planning.py [--repeats 3]
 
 Measures, in one run and in fresh copies of the workflow: a dry run of the default config and of
-config/paper.yaml with nothing built, and a run of the default config when every output is up to
+experiments/paper.yaml with nothing built, and a run of the default config when every output is up to
 date (placeholder outputs, oldest first), each against `snakemake --dry-run` of a one-rule
 workflow (Snakemake's own start-up). Target: each within 2 s of that baseline.
 """
@@ -70,7 +70,7 @@ def main():
         (tmp / "empty" / "Snakefile").write_text("rule all:\n    output:\n        'done.txt'\n")
         baseline = best(args.repeats, tmp / "empty", "--dry-run", "--cores", "1")
         rows = []
-        for name, extra in (("default", []), ("paper", ["--configfile", "config/paper.yaml"])):
+        for name, extra in (("default", []), ("paper", ["--configfile", "experiments/paper.yaml"])):
             folder = copy_workflow(tmp / name)
             rows.append((f"dry run, {name} config", best(args.repeats, folder, "--dry-run", "--cores", "1", *extra)))
         folder = copy_workflow(tmp / "noop")

@@ -19,6 +19,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads (see c
 
 from omegaconf import OmegaConf
 
+from cotorder import config as configuration
 from cotorder import training
 from cotorder.datafiles import write_samples
 from cotorder.evaluation import predict
@@ -109,7 +110,7 @@ def train_stock(cfg: dict, hash_train: Path, out: Path) -> dict:
 
 
 def _range(cfg):
-    return training.task_from_config(cfg["data"]).value_range(cfg["data"]["n"])
+    return configuration.task_of(cfg["data"]).value_range(cfg["data"]["n"])
 
 
 def main():

@@ -1,9 +1,11 @@
 """The training configuration: four sections ``data``, ``model``, ``train``, ``wandb``.
 
-Every default lives in :data:`SCHEMA`, once.  :func:`resolve` fills the
-defaults, checks every value and returns a new plain nested dict; any problem
-is a ``ValueError`` that names the key (``train.batch_size: ...``).  Unknown
-keys are errors, so a typo never silently falls back to a default.
+Every default lives in :data:`SCHEMA`, once; the task's settings in ``data`` (``kind``,
+``variant`` and the settings of its kind) and their defaults belong to
+:class:`cotorder.tasks.Task`.  :func:`resolve` fills the defaults, checks every
+value and returns a new plain nested dict; any problem is a ``ValueError`` that
+names the key (``train.batch_size: ...``).  Unknown keys are errors, so a typo
+never silently falls back to a default.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pathlib import Path
 import yaml
 
 from .orders import order_positions, parse_order
-from .tasks import KINDS, VARIANTS, Task
+from .tasks import SETTINGS as TASK_SETTINGS
+from .tasks import SettingError, Task
 
 REQUIRED = "<required>"
 MODEL_TYPES = ("bart", "decoder_only", "generic")
@@ -78,13 +81,7 @@ def _order(value):
 
 # section -> key -> (default, check).  REQUIRED marks keys without a default.
 SCHEMA = {
-    "data": {
-        "kind": (REQUIRED, _choice(*KINDS)),
-        "variant": ("seminar", _choice(*VARIANTS)),
-        "value_min": (-9, _number(int)),  # relu, square
-        "value_max": (9, _number(int)),  # relu, square
-        "modulus": (19, _number(int, 2)),  # square
-        "m": (2, _number(int, 1)),  # index
+    "data": {  # and the task's settings: kind, variant, value_min, ... (cotorder.tasks.Task)
         "n": (REQUIRED, _number(int, 2)),  # sequence length L; with the task it fixes the vocabulary
         "train_path": (REQUIRED, _text()),
         "test_path": (REQUIRED, _text()),
@@ -134,13 +131,20 @@ SCHEMA = {
 }
 
 
+# Where a run's files go: the pipeline's rules own these (cotorder.runs), a training config file names them.
+PATH_KEYS = {"data": {"train_path", "test_path"}, "train": {"output_dir", "checkpoint_dir"}}
+
+
 def defaults() -> dict:
     """The default config (required keys hold ``REQUIRED``)."""
     return {section: {key: spec[0] for key, spec in keys.items()} for section, keys in SCHEMA.items()}
 
 
-def resolve(config: dict) -> dict:
-    """A new config with every default filled and every value checked; ``ValueError`` names the key."""
+def resolve(config: dict, paths: bool = True) -> dict:
+    """A new config with every default filled and every value checked; ``ValueError`` names the key.
+
+    With ``paths=False`` the keys of :data:`PATH_KEYS` may be missing (they resolve to None).
+    """
     if not isinstance(config, dict):
         raise ValueError(f"config must be a mapping of sections, got {type(config).__name__}")
     unknown = sorted(set(config) - set(SCHEMA))
@@ -151,14 +155,18 @@ def resolve(config: dict) -> dict:
         given = config.get(section) or {}
         if not isinstance(given, dict):
             raise ValueError(f"{section}: must be a mapping, got {given!r}")
-        unknown = sorted(set(given) - set(keys))
+        known = [*TASK_SETTINGS, *keys] if section == "data" else list(keys)
+        unknown = sorted(set(given) - set(known))
         if unknown:
-            raise ValueError(f"{section}.{unknown[0]}: unknown config key (expected one of {', '.join(keys)})")
-        resolved[section] = {}
+            raise ValueError(f"{section}.{unknown[0]}: unknown config key (expected one of {', '.join(known)})")
+        resolved[section] = _task_settings(given) if section == "data" else {}
         for key, (default, check) in keys.items():
             value = copy.deepcopy(given.get(key, default))
             if value == REQUIRED:
-                raise ValueError(f"{section}.{key}: required config key is missing")
+                if paths or key not in PATH_KEYS.get(section, ()):
+                    raise ValueError(f"{section}.{key}: required config key is missing")
+                resolved[section][key] = None
+                continue
             try:
                 resolved[section][key] = check(value)
             except ValueError as error:
@@ -167,13 +175,22 @@ def resolve(config: dict) -> dict:
     return resolved
 
 
-def _check_together(config: dict) -> None:
-    """Checks across keys: the task, the order against n, the model's shapes."""
-    data, model = config["data"], config["model"]
+def _task_settings(data: dict) -> dict:
+    """The task's settings of a ``data`` section, with the task's defaults filled."""
     try:
-        Task(data["kind"], data["variant"], data["value_min"], data["value_max"], data["modulus"], data["m"])
-    except ValueError as error:
-        raise ValueError(f"data: {error}") from None
+        return task_of(data).settings()
+    except SettingError as error:
+        raise ValueError(f"data.{error.key}: {error.message}" if error.key else f"data: {error}") from None
+
+
+def task_of(data: dict) -> Task:
+    """The task a resolved ``data`` section describes."""
+    return Task.from_settings({key: data[key] for key in TASK_SETTINGS if key in data})
+
+
+def _check_together(config: dict) -> None:
+    """Checks across keys: the order against n, the model's shapes."""
+    data, model = config["data"], config["model"]
     try:
         order_positions(data["order"], data["n"])
     except ValueError as error:

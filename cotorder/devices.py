@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,9 +18,12 @@ _held_locks = []  # open lock files, held until the process exits
 
 
 def gpu_count() -> int:
-    """GPUs ``nvidia-smi -L`` lists (0 without a driver)."""
+    """GPUs ``nvidia-smi -L`` lists (0 without a driver: then no process is started)."""
+    tool = shutil.which("nvidia-smi")
+    if tool is None:
+        return 0
     try:
-        listing = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=20)
+        listing = subprocess.run([tool, "-L"], capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return 0
     return listing.stdout.count("GPU ") if listing.returncode == 0 else 0

@@ -1,7 +1,7 @@
 """Exact-match evaluation: batched greedy generation bounded by the target length.
 
-``evaluate(model_dir, test_path, order, output_dir)`` writes ``metrics.json``
-and ``predictions.txt`` (tab-separated: input, target, prediction, correct).  The metric
+``evaluate(model_dir, test_path, order, metrics_path, predictions_path)`` writes the metrics
+(JSON) and the predictions (tab-separated: input, target, prediction, correct).  The metric
 functions are pure and work on plain lists, so they can be checked on
 hand-made predictions.
 """
@@ -21,6 +21,7 @@ from . import training
 from .datafiles import atomic_write
 from .orders import order_positions
 
+# The file names the command lines (scripts/evaluate.py, scripts/train/train.py) write into their folder.
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "predictions.txt"
 
@@ -142,7 +143,9 @@ def evaluate(
     model_dir,
     test_path,
     order="forward",
-    output_dir=None,
+    *,
+    metrics_path,
+    predictions_path,
     batch_size: int = 256,
     num_samples: int = -1,
     device: str = "auto",
@@ -150,12 +153,10 @@ def evaluate(
 ) -> dict:
     """Evaluate the model in ``model_dir`` on ``test_path`` (outputs written in ``order``).
 
-    Writes ``metrics.json`` and ``predictions.txt`` into ``output_dir`` (default:
-    ``model_dir``) atomically and returns the metrics.
+    Writes ``metrics_path`` (JSON) and ``predictions_path`` atomically and returns the metrics.
     """
     start = time.perf_counter()
     model_dir = Path(model_dir)
-    output_dir = Path(output_dir) if output_dir is not None else model_dir
     training.set_threads(num_threads)
     device, bf16 = training.select_device(device)
     tokenizer = PreTrainedTokenizerFast.from_pretrained(model_dir)
@@ -190,7 +191,6 @@ def evaluate(
             "test_path": str(test_path),
         }
     )
-    output_dir.mkdir(parents=True, exist_ok=True)
-    write_predictions(output_dir / PREDICTIONS_FILE, inputs, targets, result["predictions"])
-    training.write_json(output_dir / METRICS_FILE, metrics)
+    write_predictions(predictions_path, inputs, targets, result["predictions"])
+    training.write_json(metrics_path, metrics)
     return metrics

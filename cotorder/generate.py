@@ -1,27 +1,15 @@
-"""The data-set generator command line shared by ``scripts/dataset_generation/*.py``.
-
-Layout: ``OUTPUT_ROOT/n=L/`` (index: ``n=L_m=M/``) with ``data.train``,
-``data.test`` (forward), ``data-inv.train``, ``data-inv.test`` (inverse) or,
-with ``--permutation``, ``data-perm.train``, ``data-perm.test`` and the
-permutation in ``data-perm.json``.
-"""
+"""Data-set generation: a split's inputs and its CoT written in an order, and the files of a run."""
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import sys
 import time
-from pathlib import Path
 
-from .datafiles import atomic_write, write_samples
-from .orders import apply_order, check_permutation, order_positions, parse_permutation
-from .tasks import VARIANTS, Task
+from .datafiles import write_samples
+from .orders import apply_order
+from .tasks import Task
 
-# The seminar's split sizes and seeds; the pipeline's defaults too.
-SPLIT_DEFAULTS = {"train_samples": 100_000, "test_samples": 1_000, "train_seed": 42}
-DEFAULT_TEST_SEED = {"relu": 123, "square": 43, "index": 43}
+SPLITS = ("train", "test")
 
 
 def generate(task: Task, n: int, count: int, seed: int, positions) -> tuple:
@@ -41,108 +29,9 @@ def write_split(path, x, y, quiet: bool = False) -> None:
         )
 
 
-def dataset_dir(root: str | os.PathLike, kind: str, n: int, m: int | None = None) -> Path:
-    """``root/n=L`` (index: ``root/n=L_m=M``)."""
-    return Path(root) / (f"n={n}_m={m}" if kind == "index" else f"n={n}")
-
-
-def _positive(flag: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{flag} must be an integer, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{flag} must be at least 1, got {value}")
-        return value
-
-    return parse
-
-
-def build_parser(kind: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=f"Generate {kind} chain-of-thought data sets (forward, inverse or permuted order)."
-    )
-    parser.add_argument(
-        "--sequence-lengths", type=int, nargs="+", required=True, metavar="L", help="sequence lengths n to generate"
-    )
-    parser.add_argument("--output-root", default=f"data/{kind}", help="root folder (default: %(default)s)")
-    parser.add_argument("--train-samples", type=_positive("--train-samples"), default=SPLIT_DEFAULTS["train_samples"])
-    parser.add_argument("--test-samples", type=_positive("--test-samples"), default=SPLIT_DEFAULTS["test_samples"])
-    parser.add_argument("--train-seed", type=int, default=SPLIT_DEFAULTS["train_seed"])
-    parser.add_argument("--test-seed", type=int, default=DEFAULT_TEST_SEED[kind])
-    parser.add_argument("--no-inverse", action="store_true", help="do not write the inverse split")
-    parser.add_argument("--permutation", help='write the CoT in this order, e.g. "1,0,2,3,4" (0-based)')
-    parser.add_argument("--variant", choices=VARIANTS, default="seminar", help="task definition (default: seminar)")
-    if kind == "index":
-        parser.add_argument("--m", type=int, required=True, help="window of previous outputs")
-    else:
-        parser.add_argument("--value-min", type=int, default=-9)
-        parser.add_argument("--value-max", type=int, default=9)
-    if kind == "square":
-        parser.add_argument("--modulus", type=int, default=19)
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    return parser
-
-
-def _task_from_args(kind: str, args, parser) -> Task:
-    if kind == "index" and args.m < 1:
-        parser.error(f"--m must be at least 1, got {args.m}")
-    if kind != "index" and args.value_min > args.value_max:
-        parser.error(f"--value-min {args.value_min} is greater than --value-max {args.value_max}")
-    if kind == "square" and args.modulus < 2:
-        parser.error(f"--modulus must be at least 2, got {args.modulus}")
-    params = {"m": args.m} if kind == "index" else {"value_min": args.value_min, "value_max": args.value_max}
-    if kind == "square":
-        params["modulus"] = args.modulus
-    return Task(kind, variant=args.variant, **params)
-
-
-def _check_writable(root: Path, parser) -> None:
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        parser.error(f"--output-root {str(root)!r} cannot be created: {error.strerror}")
-    if not os.access(root, os.W_OK | os.X_OK):
-        parser.error(f"--output-root {str(root)!r} is not writable")
-
-
-def main(kind: str, argv: list[str] | None = None) -> int:
-    parser = build_parser(kind)
-    args = parser.parse_args(argv)
-    task = _task_from_args(kind, args, parser)
-    bad_n = [n for n in args.sequence_lengths if n < 2]
-    if bad_n:
-        parser.error(f"--sequence-lengths must be at least 2, got {bad_n[0]}")
-    permutation = None
-    if args.permutation is not None:
-        try:
-            permutation = parse_permutation(args.permutation)
-            for n in args.sequence_lengths:
-                check_permutation(permutation, n)
-        except ValueError as error:
-            parser.error(f"--permutation: {error}")
-    root = Path(args.output_root)
-    _check_writable(root, parser)
-
-    orders = {"data": "forward"}
-    if permutation is not None:
-        orders["data-perm"] = permutation
-    elif not args.no_inverse:
-        orders["data-inv"] = "inverse"
-    for n in args.sequence_lengths:
-        folder = dataset_dir(root, kind, n, getattr(args, "m", None))
-        for split, count, seed in (
-            ("train", args.train_samples, args.train_seed),
-            ("test", args.test_samples, args.test_seed),
-        ):
-            x = task.sample_inputs(n, count, seed)
-            y = task.outputs(x)
-            for stem, direction in orders.items():
-                written = apply_order(y, order_positions(direction, n))
-                write_split(folder / f"{stem}.{split}", x, written, args.quiet)
-        if permutation is not None:
-            with atomic_write(folder / "data-perm.json", "w") as handle:
-                json.dump({"permutation": permutation, "n": n}, handle)
-                handle.write("\n")
-    return 0
+def write_run_data(data: dict, paths: dict) -> None:
+    """Both splits of one run as its ``data`` spec says (:mod:`cotorder.runs`), into ``paths[split]``."""
+    task = Task.from_settings(data["task"])
+    for split in SPLITS:
+        x, y = generate(task, data["n"], data[f"{split}_samples"], data[f"{split}_seed"], data["positions"])
+        write_split(paths[split], x, y)

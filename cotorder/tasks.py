@@ -2,44 +2,102 @@
 
 Every function works on a whole split at once: ``x`` is an ``(N, L)`` int64
 array and the result ``y`` has the same shape, ``y[:, i]`` being the (i+1)-th
-CoT step in forward order.  The definitions and random streams are the ones in
-``shared/DESIGN.md``; the two variants are ``seminar`` (the default) and
+CoT step in forward order.  The definitions, random streams and test vectors
+are in ``docs/tasks.md``; the two variants are ``seminar`` (the default) and
 ``paper``.
+
+:class:`Task` is the one owner of each kind's settings and their defaults:
+:data:`KIND_SETTINGS` says which settings a kind takes, the dataclass fields
+give their defaults, and :meth:`Task.from_settings` is the one way to build a
+task from a mapping (a workflow config entry, a training config's ``data``
+section, the generator's flags).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 KINDS = ("relu", "square", "index")
 VARIANTS = ("seminar", "paper")
+# The generation settings each kind takes, besides its variant.  Defaults: Task's fields.
+KIND_SETTINGS = {
+    "relu": ("value_min", "value_max"),
+    "square": ("value_min", "value_max", "modulus"),
+    "index": ("m",),  # no default: the window is part of the task's name (n=13_m=2)
+}
+SETTINGS = ("kind", "variant", *dict.fromkeys(s for names in KIND_SETTINGS.values() for s in names))
+
+
+class SettingError(ValueError):
+    """A bad task setting; ``key`` names it (None: the settings together)."""
+
+    def __init__(self, key: str | None, message: str):
+        super().__init__(f"{key}: {message}" if key else message)
+        self.key, self.message = key, message
+
+
+def _check(kind, variant, values: Mapping, name: Callable[[str], str]) -> None:
+    """Raise :class:`SettingError` for the first bad setting; ``name`` spells a key in messages."""
+    if kind not in KINDS:
+        raise SettingError("kind", f"unknown task kind {kind!r} (expected one of {', '.join(KINDS)})")
+    if variant not in VARIANTS:
+        raise SettingError("variant", f"unknown variant {variant!r} (expected one of {', '.join(VARIANTS)})")
+    for key in KIND_SETTINGS[kind]:
+        value = values.get(key)
+        if value is None:
+            raise SettingError(key, f"{kind} tasks need {name(key)}")
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise SettingError(key, f"{name(key)} must be an integer, got {value!r}")
+    if kind == "index" and values["m"] < 1:
+        raise SettingError("m", f"{name('m')} must be at least 1, got {values['m']}")
+    if kind == "square" and values["modulus"] < 2:
+        raise SettingError("modulus", f"{name('modulus')} must be at least 2, got {values['modulus']}")
+    if kind != "index" and values["value_min"] > values["value_max"]:
+        low, high = values["value_min"], values["value_max"]
+        raise SettingError(None, f"{name('value_min')} {low} is greater than {name('value_max')} {high}")
 
 
 @dataclass(frozen=True)
 class Task:
-    """One task kind with its generation parameters."""
+    """One task kind with its generation settings (those its kind does not take are ignored)."""
 
     kind: str
     variant: str = "seminar"
     value_min: int = -9  # relu, square
     value_max: int = 9  # relu, square
     modulus: int = 19  # square
-    m: int = 2  # index: window of previous outputs
+    m: int | None = None  # index: window of previous outputs (required)
 
     def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown task kind {self.kind!r} (expected one of {', '.join(KINDS)})")
-        if self.variant not in VARIANTS:
-            raise ValueError(f"unknown variant {self.variant!r} (expected one of {', '.join(VARIANTS)})")
-        if self.value_min > self.value_max:
-            raise ValueError(f"value_min {self.value_min} > value_max {self.value_max}")
-        if self.modulus < 2:
-            raise ValueError(f"modulus {self.modulus} < 2")
-        if self.m < 1:
-            raise ValueError(f"m {self.m} < 1")
+        _check(self.kind, self.variant, self.__dict__, str)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping, name: Callable[[str], str] = str) -> Task:
+        """The task a mapping describes: ``kind``, optional ``variant`` and the settings of its kind.
+
+        A key the kind does not take, or a bad value, is a :class:`SettingError` naming the key.
+        """
+        kind = settings.get("kind")
+        if kind is None:
+            raise SettingError("kind", "missing (expected one of " + ", ".join(KINDS) + ")")
+        variant = settings.get("variant", "seminar")
+        for key in settings:
+            if key not in SETTINGS:
+                raise SettingError(key, f"unknown task setting (expected one of {', '.join(SETTINGS)})")
+            if key not in ("kind", "variant") and kind in KIND_SETTINGS and key not in KIND_SETTINGS[kind]:
+                raise SettingError(key, f"not a setting of {kind} tasks")
+        defaults = {f.name: f.default for f in fields(cls)}
+        values = {key: settings.get(key, defaults[key]) for key in KIND_SETTINGS.get(kind, ())}
+        _check(kind, variant, values, name)
+        return cls(kind, variant, **values)
+
+    def settings(self) -> dict:
+        """``kind``, ``variant`` and the settings of this kind: what :meth:`from_settings` reads back."""
+        return {"kind": self.kind, "variant": self.variant, **{k: getattr(self, k) for k in KIND_SETTINGS[self.kind]}}
 
     def sample_inputs(self, n: int, count: int, seed: int) -> np.ndarray:
         """The ``(count, n)`` inputs the seminar's generators draw from ``seed``."""

@@ -38,7 +38,6 @@ from transformers import set_seed as hf_set_seed
 
 from . import config as configuration
 from .datafiles import DataFormatError, atomic_write, parse_line
-from .tasks import Task
 
 # The Trainer says so at every checkpoint where file times are coarse, then orders by step: harmless.
 warnings.filterwarnings("ignore", message="mtime may not be reliable")
@@ -83,13 +82,9 @@ def select_device(device: str = "auto", bf16="auto") -> tuple[str, bool]:
 # ---------------------------------------------------------------- vocabulary, data
 
 
-def task_from_config(data: dict) -> Task:
-    return Task(data["kind"], data["variant"], data["value_min"], data["value_max"], data["modulus"], data["m"])
-
-
 def build_tokenizer(data: dict) -> PreTrainedTokenizerFast:
     """calt's tokenizer over every integer the task can hold at length n, one token each, sign attached."""
-    low, high = task_from_config(data).value_range(data["n"])
+    low, high = configuration.task_of(data).value_range(data["n"])
     vocab = VocabConfig([], {}).from_config({"range": {"values": ["", low, high]}})
     # allow_float=False: else calt's lexer adds "." and "-0" to the vocabulary.
     lexer = UnifiedLexer(vocab, NumberPolicy(sign=True, digit_group=0, allow_float=False))

@@ -9,12 +9,12 @@ rule generate:
     conda:
         "../envs/data.yaml"
     params:
-        generation=generation_params,
+        data=run_part("data"),
     script:
         "../scripts/pipeline/generate.py"
 
 
 rule data:
     input:
-        run_files(f"{RUN}/data.train"),
-        run_files(f"{RUN}/data.test"),
+        PLAN.files(f"{RUN}/data.train"),
+        PLAN.files(f"{RUN}/data.test"),

@@ -1,6 +1,6 @@
 rule summarize:
     input:
-        metrics=run_files(f"{RUN}/metrics.json"),
+        metrics=PLAN.files(f"{RUN}/metrics.json"),
         code=package_files("summary.py"),
     output:
         report(
@@ -13,7 +13,7 @@ rule summarize:
     conda:
         "../envs/summary.yaml"
     params:
-        runs=runs(),
+        runs=PLAN.wildcards(),
     script:
         "../scripts/pipeline/summarize.py"
 

@@ -1,11 +1,8 @@
-check_training_settings()
-
-
 rule train:
     input:
         train=f"{RUN}/data.train",
         test=f"{RUN}/data.test",
-        code=package_files("config.py", "training.py"),
+        code=package_files("config.py", "tasks.py", "training.py"),
     output:
         model=directory(f"{RUN}/model"),
     log:
@@ -20,7 +17,8 @@ rule train:
         mem_mb=16000,
         runtime=720,
     params:
-        config=training_config,
+        training=run_part("training"),
+        checkpoints=f"{RUN}/checkpoints",  # kept across failures, so a rerun resumes
     script:
         "../scripts/pipeline/train.py"
 
@@ -45,21 +43,16 @@ rule evaluate:
         mem_mb=8000,
         runtime=60,
     params:
-        order=lambda wildcards: positions(
-            wildcards.task, wildcards.n, wildcards.direction
-        ),
-        batch_size=lambda wildcards: resolve_training_config(
-            training_config(wildcards)
-        )["train"]["test_batch_size"],
+        evaluation=run_part("evaluation"),
     script:
         "../scripts/pipeline/evaluate.py"
 
 
 rule models:
     input:
-        run_files(f"{RUN}/model"),
+        PLAN.files(f"{RUN}/model"),
 
 
 rule metrics:
     input:
-        run_files(f"{RUN}/metrics.json"),
+        PLAN.files(f"{RUN}/metrics.json"),

@@ -4,8 +4,9 @@
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from cotorder.evaluation import evaluate
+from cotorder.evaluation import METRICS_FILE, PREDICTIONS_FILE, evaluate
 from cotorder.orders import parse_order
 
 
@@ -25,7 +26,15 @@ def main(argv=None) -> int:
     except ValueError as error:
         parser.error(f"--order: {error}")
     metrics = evaluate(
-        args.model, args.test, order, args.output, args.batch_size, args.num_samples, args.device, args.threads
+        args.model,
+        args.test,
+        order,
+        metrics_path=Path(args.output) / METRICS_FILE,
+        predictions_path=Path(args.output) / PREDICTIONS_FILE,
+        batch_size=args.batch_size,
+        num_samples=args.num_samples,
+        device=args.device,
+        num_threads=args.threads,
     )
     print(json.dumps({k: metrics[k] for k in ("success_rate", "final_accuracy", "token_accuracy", "num_samples")}))
     return 0

@@ -1,4 +1,4 @@
-"""A plain per-sample Python implementation of the task definitions (shared/DESIGN.md).
+"""A plain per-sample Python implementation of the task definitions (docs/tasks.md).
 
 Written independently of ``cotorder``: it is the oracle the tests compare the
 vectorized package against, and the baseline ``bench/bench_generate.py`` times.

@@ -4,9 +4,9 @@ import json
 
 import pytest
 import torch
-from training_helpers import tiny_config, write_relu
+from training_helpers import evaluate_into, tiny_config, write_relu
 
-from cotorder.evaluation import decode, evaluate, generate, predict, sequence_metrics, token_accuracy
+from cotorder.evaluation import decode, generate, predict, sequence_metrics, token_accuracy
 from cotorder.orders import order_positions
 from cotorder.training import build_tokenizer, load_model, load_split, make_collator, train
 
@@ -54,9 +54,7 @@ def test_token_accuracy_skips_padding_and_eos():
 
 
 def test_decode_stops_at_eos_and_keeps_special_tokens_wrong():
-    tokenizer = build_tokenizer(
-        {"kind": "relu", "variant": "seminar", "value_min": -9, "value_max": 9, "modulus": 19, "m": 2, "n": 2}
-    )
+    tokenizer = build_tokenizer({"kind": "relu", "n": 2})
     ids = tokenizer.convert_tokens_to_ids(["-3", "[PAD]", "7", "</s>", "4"])
     assert decode(ids, tokenizer) == [-3, "[PAD]", 7]
 
@@ -80,9 +78,7 @@ def eval_models(tmp_path_factory):
 def test_batched_generation_matches_one_at_a_time_and_is_bounded(eval_models, model_type):
     paths, models = eval_models
     model = load_model(models[model_type])
-    tokenizer = build_tokenizer(
-        {"kind": "relu", "variant": "seminar", "value_min": -9, "value_max": 9, "modulus": 19, "m": 2, "n": 5}
-    )
+    tokenizer = build_tokenizer({"kind": "relu", "n": 5})
     data = load_split(paths["test"], tokenizer, 40)
     batched = predict(model, data, tokenizer, batch_size=16)
     single = predict(model, data, tokenizer, batch_size=1)
@@ -94,7 +90,7 @@ def test_batched_generation_matches_one_at_a_time_and_is_bounded(eval_models, mo
 
 def test_evaluate_writes_metrics_and_predictions(eval_models, tmp_path):
     paths, models = eval_models
-    metrics = evaluate(models["bart"], paths["test"], "forward", tmp_path, batch_size=50, num_threads=1)
+    metrics = evaluate_into(tmp_path, models["bart"], paths["test"], batch_size=50, num_threads=1)
     written = json.loads((tmp_path / "metrics.json").read_text())
     assert written == metrics
     for key in ("success_rate", "final_accuracy", "token_accuracy", "num_parameters", "eval_wall_time_s"):
@@ -112,4 +108,4 @@ def test_evaluate_writes_metrics_and_predictions(eval_models, tmp_path):
 def test_evaluate_rejects_an_order_of_the_wrong_length(eval_models, tmp_path):
     paths, models = eval_models
     with pytest.raises(ValueError, match="length 4, expected n = 5"):
-        evaluate(models["bart"], paths["test"], [1, 0, 2, 3], tmp_path, num_threads=1)
+        evaluate_into(tmp_path, models["bart"], paths["test"], [1, 0, 2, 3], num_threads=1)

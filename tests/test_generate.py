@@ -10,7 +10,7 @@ import pytest
 import reference
 
 from cotorder.datafiles import write_samples
-from cotorder.generate import main
+from cotorder.generate_cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,11 +1,11 @@
-"""Task definitions, random streams and orders against DESIGN.md and an independent reference."""
+"""Task definitions, random streams and orders against docs/tasks.md and an independent reference."""
 
 import numpy as np
 import pytest
 import reference
 
 from cotorder.orders import apply_order, check_permutation, order_positions, parse_permutation
-from cotorder.tasks import Task
+from cotorder.tasks import KIND_SETTINGS, SettingError, Task
 
 
 def first_sample(task, n, seed=42):
@@ -13,7 +13,7 @@ def first_sample(task, n, seed=42):
     return x[0].tolist(), task.outputs(x)[0].tolist()
 
 
-# DESIGN.md's test vectors.
+# The test vectors of docs/tasks.md.
 def test_relu_vector():
     assert first_sample(Task("relu"), 5) == ([-8, 5, 3, -1, -1], [0, 5, 8, 7, 6])
 
@@ -122,15 +122,51 @@ def test_parse_permutation():
 
 
 @pytest.mark.parametrize(
-    "params,message",
+    "params,key,message",
     [
-        ({"kind": "cube"}, "unknown task kind 'cube'"),
-        ({"kind": "relu", "variant": "book"}, "unknown variant 'book'"),
-        ({"kind": "relu", "value_min": 3, "value_max": 2}, "value_min 3 > value_max 2"),
-        ({"kind": "square", "modulus": 1}, "modulus 1 < 2"),
-        ({"kind": "index", "m": 0}, "m 0 < 1"),
+        ({"kind": "cube"}, "kind", "unknown task kind 'cube'"),
+        ({"kind": "relu", "variant": "book"}, "variant", "unknown variant 'book'"),
+        ({"kind": "relu", "value_min": 3, "value_max": 2}, None, "value_min 3 is greater than value_max 2"),
+        ({"kind": "square", "modulus": 1}, "modulus", "modulus must be at least 2, got 1"),
+        ({"kind": "index", "m": 0}, "m", "m must be at least 1, got 0"),
+        ({"kind": "index"}, "m", "index tasks need m"),
+        ({"kind": "relu", "m": 2}, "m", "not a setting of relu tasks"),
+        ({"kind": "square", "colour": 2}, "colour", "unknown task setting"),
+        ({"kind": "relu", "value_max": "9"}, "value_max", "must be an integer, got '9'"),
+        ({"kind": "index", "m": True}, "m", "must be an integer, got True"),
+        ({"variant": "paper"}, "kind", "missing"),
     ],
 )
-def test_bad_task_parameters(params, message):
-    with pytest.raises(ValueError, match=message):
-        Task(**params)
+def test_bad_settings_name_the_key(params, key, message):
+    with pytest.raises(SettingError, match=message) as error:
+        Task.from_settings(params)
+    assert error.value.key == key
+
+
+def test_bad_settings_spelled_as_the_caller_names_them():
+    with pytest.raises(SettingError, match="--value-min 3 is greater than --value-max 2"):
+        Task.from_settings({"kind": "relu", "value_min": 3, "value_max": 2}, name=lambda k: "--" + k.replace("_", "-"))
+
+
+@pytest.mark.parametrize("kind", KIND_SETTINGS)
+def test_settings_round_trip_with_only_the_kinds_settings(kind):
+    given = {"kind": kind, "m": 3} if kind == "index" else {"kind": kind}
+    task = Task.from_settings(given)
+    settings = task.settings()
+    assert set(settings) == {"kind", "variant", *KIND_SETTINGS[kind]}
+    assert Task.from_settings(settings) == task
+
+
+def test_defaults_are_the_seminars():
+    assert Task.from_settings({"kind": "square"}).settings() == {
+        "kind": "square",
+        "variant": "seminar",
+        "value_min": -9,
+        "value_max": 9,
+        "modulus": 19,
+    }
+
+
+def test_direct_construction_is_checked_too():
+    with pytest.raises(SettingError, match="index tasks need m"):
+        Task("index")

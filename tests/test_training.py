@@ -12,12 +12,11 @@ import pytest
 import torch
 import yaml
 from safetensors.torch import load_file
-from training_helpers import tiny_config, write_relu
+from training_helpers import evaluate_into, tiny_config, write_relu
 from transformers import TrainerCallback
 
 from cotorder.config import load_config, resolve
 from cotorder.datafiles import DataFormatError
-from cotorder.evaluation import evaluate
 from cotorder.training import build_tokenizer, load_split, select_device, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,14 +30,23 @@ def train_relu4(tmp_path_factory):
 # ---------------------------------------------------------------- config
 
 
-def test_config_fills_defaults_and_names_bad_keys(tmp_path):
-    minimal = {"data": {"kind": "relu", "n": 10, "train_path": "a", "test_path": "b"}, "train": {"output_dir": "o"}}
-    cfg = resolve(minimal)
+MINIMAL = {"data": {"kind": "relu", "n": 10, "train_path": "a", "test_path": "b"}, "train": {"output_dir": "o"}}
+
+
+def test_config_fills_defaults(tmp_path):
+    cfg = resolve(MINIMAL)
     assert cfg["model"]["model_type"] == "bart" and cfg["model"]["d_model"] == 512
     assert cfg["train"]["learning_rate"] == 1e-4 and cfg["wandb"]["enabled"] is False
-    assert resolve({**minimal, "train": {"output_dir": "o", "learning_rate": "3e-4"}})["train"]["learning_rate"] == 3e-4
-    assert resolve({**minimal, "data": {**minimal["data"], "order": "1,0,2,3,4,5,6,7,8,9"}})["data"]["order"][0] == 1
-    bad = [
+    assert cfg["data"] | {"kind": "relu"} == cfg["data"] and "m" not in cfg["data"]  # only relu's settings
+    assert (cfg["data"]["value_min"], cfg["data"]["value_max"]) == (-9, 9)
+    assert resolve({**MINIMAL, "train": {"output_dir": "o", "learning_rate": "3e-4"}})["train"]["learning_rate"] == 3e-4
+    assert resolve({**MINIMAL, "data": {**MINIMAL["data"], "order": "1,0,2,3,4,5,6,7,8,9"}})["data"]["order"][0] == 1
+    assert resolve(cfg) == cfg  # a resolved config resolves to itself
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
         ({"train": {"output_dir": "o", "batchsize": 1}}, "train.batchsize: unknown config key"),
         ({"optimizer": {}}, "optimizer: unknown config section"),
         ({"data": {"kind": "relu", "train_path": "a", "test_path": "b"}}, "data.n: required"),
@@ -46,14 +54,24 @@ def test_config_fills_defaults_and_names_bad_keys(tmp_path):
         ({"train": {"output_dir": "o", "batch_size": "many"}}, "train.batch_size: must be an integer"),
         ({"model": {"model_type": "gpt"}}, "model.model_type: must be one of"),
         ({"model": {"d_model": 30, "num_encoder_heads": 4}}, "model.num_encoder_heads: 4 does not divide"),
-        ({"data": {**minimal["data"], "order": [0, 1]}}, "data.order: permutation"),
-        ({"data": {**minimal["data"], "kind": "sum"}}, "data.kind: must be one of"),
-    ]
-    for change, message in bad:
-        with pytest.raises(ValueError, match=message):
-            resolve({**copy.deepcopy(minimal), **change})
+        ({"data": {**MINIMAL["data"], "order": [0, 1]}}, "data.order: permutation"),
+        ({"data": {**MINIMAL["data"], "kind": "sum"}}, "data.kind: unknown task kind 'sum'"),
+        ({"data": {**MINIMAL["data"], "kind": "index"}}, "data.m: index tasks need m"),
+        ({"data": {**MINIMAL["data"], "modulus": 7}}, "data.modulus: not a setting of relu tasks"),
+        (
+            {"data": {**MINIMAL["data"], "value_min": 5, "value_max": 1}},
+            "data: value_min 5 is greater than value_max 1",
+        ),
+    ],
+)
+def test_config_names_bad_keys(change, message):
+    with pytest.raises(ValueError, match=message):
+        resolve({**copy.deepcopy(MINIMAL), **change})
+
+
+def test_config_file_errors_name_the_file(tmp_path):
     path = tmp_path / "c.yaml"
-    path.write_text(yaml.safe_dump({**minimal, "wandb": {"enable": True}}))
+    path.write_text(yaml.safe_dump({**MINIMAL, "wandb": {"enable": True}}))
     with pytest.raises(ValueError, match=r"c\.yaml: wandb\.enable: unknown config key"):
         load_config(path)
 
@@ -87,15 +105,11 @@ def test_device_selection_on_this_machine():
 
 
 def test_vocabulary_holds_every_value_as_one_token():
-    relu = build_tokenizer(
-        {"kind": "relu", "variant": "seminar", "value_min": -9, "value_max": 9, "modulus": 19, "m": 2, "n": 10}
-    )
+    relu = build_tokenizer({"kind": "relu", "n": 10})
     numbers = sorted(int(t) for t in relu.get_vocab() if t.lstrip("-").isdigit())
     assert numbers == list(range(-9, 91))
     assert relu("-8 5 90")["input_ids"][1:-1] == [relu.convert_tokens_to_ids(t) for t in ("-8", "5", "90")]
-    index = build_tokenizer(
-        {"kind": "index", "variant": "seminar", "value_min": -9, "value_max": 9, "modulus": 19, "m": 2, "n": 13}
-    )
+    index = build_tokenizer({"kind": "index", "m": 2, "n": 13})
     assert sorted(int(t) for t in index.get_vocab() if t.lstrip("-").isdigit()) == list(range(1, 13))
 
 
@@ -145,7 +159,7 @@ def test_forward_relu_is_learned(tmp_path, train_relu4):
     )  # fmt: skip
     cfg["model"].update(num_encoder_heads=4, num_decoder_heads=4, dropout=0.0)
     summary = train(cfg)
-    metrics = evaluate(summary["output_dir"], train_relu4["test"], "forward", tmp_path / "eval", num_threads=1)
+    metrics = evaluate_into(tmp_path / "eval", summary["output_dir"], train_relu4["test"], num_threads=1)
     assert metrics["success_rate"] >= 0.9, metrics
     assert metrics["training_steps"] == 1500 and metrics["num_samples"] == 300
     with open(tmp_path / "out" / "train_log.csv") as handle:
@@ -198,8 +212,7 @@ def test_same_config_same_weights_and_resume_matches(tmp_path, train_relu4):
     assert all(torch.equal(a[k], c[k]) for k in a), "resumed run differs from the uninterrupted one"
     assert (tmp_path / "a" / "train_log.csv").read_text() == (tmp_path / "c" / "train_log.csv").read_text()
     ma, mc = (
-        evaluate(tmp_path / name, train_relu4["test"], "forward", tmp_path / f"eval-{name}", num_threads=1)
-        for name in "ac"
+        evaluate_into(tmp_path / f"eval-{name}", tmp_path / name, train_relu4["test"], num_threads=1) for name in "ac"
     )
     for key in ("success_rate", "position_accuracy", "token_accuracy", "training_steps"):
         assert ma[key] == mc[key]

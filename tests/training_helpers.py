@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from cotorder.datafiles import write_samples
+from cotorder.evaluation import evaluate
 from cotorder.orders import apply_order, order_positions
 from cotorder.tasks import Task
 
@@ -48,3 +49,9 @@ def tiny_config(paths: dict, out: Path, n: int, *, model_type="bart", d_model=32
             **train,
         },
     }
+
+
+def evaluate_into(folder: Path, model_dir, test_path, order="forward", **settings) -> dict:
+    """Evaluate into ``folder``/metrics.json and predictions.txt."""
+    metrics, predictions = Path(folder) / "metrics.json", Path(folder) / "predictions.txt"
+    return evaluate(model_dir, test_path, order, metrics_path=metrics, predictions_path=predictions, **settings)

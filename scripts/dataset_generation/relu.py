@@ -3,7 +3,7 @@
 
 import sys
 
-from cotorder.generate import main
+from cotorder.generate_cli import main
 
 if __name__ == "__main__":
     sys.exit(main("relu"))

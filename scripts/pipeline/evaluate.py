@@ -1,7 +1,5 @@
 """Snakemake script: exact-match evaluation of one run's model on its test split."""
 
-from pathlib import Path
-
 from _job import log_to  # first: puts the workflow's package on sys.path
 
 from cotorder.devices import claim_gpu
@@ -11,11 +9,15 @@ claim_gpu()  # before torch is imported
 
 from cotorder.evaluation import evaluate  # noqa: E402
 
+settings = snakemake.params.evaluation
 metrics = evaluate(
     snakemake.input.model,
     snakemake.input.test,
-    snakemake.params.order,
-    Path(snakemake.output.metrics).parent,
-    batch_size=snakemake.params.batch_size,
+    settings["order"],
+    metrics_path=snakemake.output.metrics,
+    predictions_path=snakemake.output.predictions,
+    batch_size=settings["batch_size"],
+    device=settings["device"],
+    num_threads=snakemake.threads,
 )
 print(f"success rate {metrics['success_rate']:.4f}")

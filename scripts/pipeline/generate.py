@@ -2,12 +2,7 @@
 
 from _job import log_to  # first: puts the workflow's package on sys.path
 
-from cotorder.generate import generate, write_split
-from cotorder.tasks import Task
+from cotorder.generate import write_run_data
 
 log_to(snakemake.log[0])
-params = snakemake.params.generation
-task = Task(**params["task"])
-for split in ("train", "test"):
-    x, y = generate(task, params["n"], params[f"{split}_samples"], params[f"{split}_seed"], params["positions"])
-    write_split(snakemake.output[split], x, y)
+write_run_data(snakemake.params.data, {"train": snakemake.output.train, "test": snakemake.output.test})

@@ -11,9 +11,15 @@ gpu = claim_gpu()  # before torch is imported
 if gpu is not None:
     print(f"using GPU {gpu}")
 
-from cotorder.config import resolve  # noqa: E402
+from cotorder.runs import training_config  # noqa: E402
 from cotorder.training import train  # noqa: E402
 
-config = resolve(snakemake.params.config)
-config["train"]["num_threads"] = snakemake.threads
+config = training_config(
+    snakemake.params.training,
+    train_path=snakemake.input.train,
+    test_path=snakemake.input.test,
+    output_dir=snakemake.output.model,
+    checkpoint_dir=snakemake.params.checkpoints,
+    num_threads=snakemake.threads,
+)
 print(json.dumps(train(config), indent=2))

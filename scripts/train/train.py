@@ -4,9 +4,10 @@
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from cotorder.config import dryrun, load_config
-from cotorder.evaluation import evaluate
+from cotorder.evaluation import METRICS_FILE, PREDICTIONS_FILE, evaluate
 from cotorder.training import train
 
 
@@ -28,7 +29,8 @@ def main(argv=None) -> int:
         summary["output_dir"],
         data["test_path"],
         data["order"],
-        summary["output_dir"],
+        metrics_path=Path(summary["output_dir"]) / METRICS_FILE,
+        predictions_path=Path(summary["output_dir"]) / PREDICTIONS_FILE,
         batch_size=settings["test_batch_size"],
         num_samples=data["num_test_samples"],
         device=settings["device"],

@@ -1,0 +1,129 @@
+"""The seed's data-set generator command line, shared by ``scripts/dataset_generation/*.py``.
+
+Argument parsing and the seminar's file layout only: the tasks are :mod:`cotorder.tasks`, the
+split defaults :mod:`cotorder.runs`, the writing :mod:`cotorder.generate`.
+
+Layout: ``OUTPUT_ROOT/n=L/`` (index: ``n=L_m=M/``) with ``data.train``,
+``data.test`` (forward), ``data-inv.train``, ``data-inv.test`` (inverse) or,
+with ``--permutation``, ``data-perm.train``, ``data-perm.test`` and the
+permutation in ``data-perm.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import fields
+from pathlib import Path
+
+from .datafiles import atomic_write
+from .generate import write_split
+from .orders import apply_order, check_permutation, order_positions, parse_permutation
+from .runs import SPLIT_DEFAULTS, TEST_SEEDS
+from .tasks import KIND_SETTINGS, VARIANTS, SettingError, Task
+
+
+def dataset_dir(root: str | os.PathLike, kind: str, n: int, m: int | None = None) -> Path:
+    """``root/n=L`` (index: ``root/n=L_m=M``)."""
+    return Path(root) / (f"n={n}_m={m}" if kind == "index" else f"n={n}")
+
+
+def _positive(flag: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} must be an integer, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{flag} must be at least 1, got {value}")
+        return value
+
+    return parse
+
+
+def build_parser(kind: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description=f"Generate {kind} chain-of-thought data sets (forward, inverse or permuted order)."
+    )
+    parser.add_argument(
+        "--sequence-lengths", type=int, nargs="+", required=True, metavar="L", help="sequence lengths n to generate"
+    )
+    parser.add_argument("--output-root", default=f"data/{kind}", help="root folder (default: %(default)s)")
+    parser.add_argument("--train-samples", type=_positive("--train-samples"), default=SPLIT_DEFAULTS["train_samples"])
+    parser.add_argument("--test-samples", type=_positive("--test-samples"), default=SPLIT_DEFAULTS["test_samples"])
+    parser.add_argument("--train-seed", type=int, default=SPLIT_DEFAULTS["train_seed"])
+    parser.add_argument("--test-seed", type=int, default=TEST_SEEDS[kind])
+    parser.add_argument("--no-inverse", action="store_true", help="do not write the inverse split")
+    parser.add_argument("--permutation", help='write the CoT in this order, e.g. "1,0,2,3,4" (0-based)')
+    parser.add_argument("--variant", choices=VARIANTS, default="seminar", help="task definition (default: seminar)")
+    defaults = {field.name: field.default for field in fields(Task)}
+    for key in KIND_SETTINGS[kind]:  # required where the task has no default (index: m)
+        if defaults[key] is None:
+            parser.add_argument(_flag(key), type=int, required=True, help=f"task setting {key} (required)")
+        else:
+            parser.add_argument(_flag(key), type=int, default=defaults[key], help="task setting (default: %(default)s)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    return parser
+
+
+def _flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def _task_from_args(kind: str, args, parser) -> Task:
+    settings = {"kind": kind, "variant": args.variant, **{key: getattr(args, key) for key in KIND_SETTINGS[kind]}}
+    try:
+        return Task.from_settings(settings, name=_flag)
+    except SettingError as error:
+        parser.error(error.message)
+
+
+def _check_writable(root: Path, parser) -> None:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        parser.error(f"--output-root {str(root)!r} cannot be created: {error.strerror}")
+    if not os.access(root, os.W_OK | os.X_OK):
+        parser.error(f"--output-root {str(root)!r} is not writable")
+
+
+def main(kind: str, argv: list[str] | None = None) -> int:
+    parser = build_parser(kind)
+    args = parser.parse_args(argv)
+    task = _task_from_args(kind, args, parser)
+    bad_n = [n for n in args.sequence_lengths if n < 2]
+    if bad_n:
+        parser.error(f"--sequence-lengths must be at least 2, got {bad_n[0]}")
+    permutation = None
+    if args.permutation is not None:
+        try:
+            permutation = parse_permutation(args.permutation)
+            for n in args.sequence_lengths:
+                check_permutation(permutation, n)
+        except ValueError as error:
+            parser.error(f"--permutation: {error}")
+    root = Path(args.output_root)
+    _check_writable(root, parser)
+
+    orders = {"data": "forward"}
+    if permutation is not None:
+        orders["data-perm"] = permutation
+    elif not args.no_inverse:
+        orders["data-inv"] = "inverse"
+    for n in args.sequence_lengths:
+        folder = dataset_dir(root, kind, n, task.m)
+        for split, count, seed in (
+            ("train", args.train_samples, args.train_seed),
+            ("test", args.test_samples, args.test_seed),
+        ):
+            x = task.sample_inputs(n, count, seed)
+            y = task.outputs(x)
+            for stem, direction in orders.items():
+                written = apply_order(y, order_positions(direction, n))
+                write_split(folder / f"{stem}.{split}", x, written, args.quiet)
+        if permutation is not None:
+            with atomic_write(folder / "data-perm.json", "w") as handle:
+                json.dump({"permutation": permutation, "n": n}, handle)
+                handle.write("\n")
+    return 0

@@ -1,0 +1,189 @@
+"""Run descriptions: a workflow config turned into one resolved, validated spec per run.
+
+A workflow config (``experiments/*.yaml``, checked first by ``schemas/config.schema.yaml``) names
+tasks; each task entry gives a task kind and its settings, sequence lengths ``n``, directions,
+split sizes and seeds, and the ``model`` / ``train`` sections of a training config.  :func:`plan`
+resolves all of it once, before any job runs: every (task, n, direction) becomes a :class:`Run`
+whose parts are what each job reads —
+
+- ``data``: everything the run's data set depends on (task settings, n, the order's positions,
+  split sizes and seeds);
+- ``training``: a training config (:mod:`cotorder.config`) with every default filled, less the
+  paths, which the pipeline's rules own (:func:`training_config` puts them in);
+- ``evaluation``: the order, generation batch size and device of the evaluation.
+
+Every part is a plain dict with sorted keys: Snakemake compares ``params`` by their ``repr`` (a
+dataclass it would silently ignore), and the order in which a config file lists its keys changes
+no result.  Any problem is a :class:`ConfigError` whose message starts with the config key.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import config as configuration
+from .orders import check_permutation, order_positions, random_permutation
+from .tasks import SETTINGS, SettingError, Task
+
+# The seminar's split sizes and seeds: the defaults of the workflow and of the generator CLI.
+SPLIT_DEFAULTS = {"train_samples": 100_000, "test_samples": 1_000, "train_seed": 42}
+TEST_SEEDS = {"relu": 123, "square": 43, "index": 43}
+SPLIT_KEYS = ("train_samples", "test_samples", "train_seed", "test_seed")
+DIRECTIONS = ("forward", "inverse")  # named permutations come from the config's `permutations`
+# Training settings a workflow config may not give, and who sets them instead.
+SET_BY_PIPELINE = {
+    "output_dir": "set by the pipeline's rules",
+    "checkpoint_dir": "set by the pipeline's rules",
+    "num_threads": "set by Snakemake's threads (--set-threads train=N)",
+}
+
+
+class ConfigError(ValueError):
+    """A workflow config problem; the message starts with the key (``tasks.relu.m: ...``)."""
+
+
+def default_splits(kind: str) -> dict:
+    """The seminar's split sizes and seeds for a task kind."""
+    return {**SPLIT_DEFAULTS, "test_seed": TEST_SEEDS[kind]}
+
+
+def canonical(value):
+    """``value`` as plain JSON types with every mapping's keys sorted."""
+    return json.loads(json.dumps(value, sort_keys=True))
+
+
+@dataclass(frozen=True)
+class Run:
+    """One (task, n, direction) and the settings each of its jobs reads."""
+
+    task: str
+    n: int
+    direction: str
+    data: dict
+    training: dict
+    evaluation: dict
+
+    @property
+    def wildcards(self) -> dict:
+        return {"task": self.task, "n": self.n, "direction": self.direction}
+
+
+def training_config(training: dict, *, train_path, test_path, output_dir, checkpoint_dir, num_threads=None) -> dict:
+    """A run's ``training`` part with the paths Snakemake gives the job and its thread count."""
+    config = copy.deepcopy(training)
+    config["data"].update(train_path=str(train_path), test_path=str(test_path))
+    config["train"].update(output_dir=str(output_dir), checkpoint_dir=str(checkpoint_dir), num_threads=num_threads)
+    return config
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every run of a workflow config, and which tasks run by default."""
+
+    runs: dict  # (task, n, direction) -> Run
+    selected: tuple  # task names run by default (``run_tasks``)
+    task_names: tuple
+    direction_names: tuple  # forward, inverse and the named permutations
+
+    def run(self, wildcards) -> Run:
+        """The run of a job's wildcards; a clear error for a run the config does not hold."""
+        key = (wildcards.task, int(wildcards.n), wildcards.direction)
+        if key not in self.runs:
+            task, n, direction = key
+            held = sorted({(k[1], k[2]) for k in self.runs if k[0] == task})
+            raise ConfigError(
+                f"tasks.{task}: no run with n = {n} and direction {direction!r} "
+                f"(the config has: {', '.join(f'n={a} {b}' for a, b in held)})"
+            )
+        return self.runs[key]
+
+    def selected_runs(self, tasks=None) -> list[Run]:
+        tasks = self.selected if tasks is None else tasks
+        return [run for key, run in self.runs.items() if key[0] in tasks]
+
+    def wildcards(self, tasks=None) -> list[dict]:
+        """The wildcard values of every selected run, in config order."""
+        return [run.wildcards for run in self.selected_runs(tasks)]
+
+    def files(self, pattern: str, tasks=None) -> list[str]:
+        """``pattern`` formatted with the wildcards of every selected run."""
+        return [pattern.format(**wildcards) for wildcards in self.wildcards(tasks)]
+
+
+def plan(config: Mapping) -> Plan:
+    """Resolve and check a workflow config (already checked by its JSON schema)."""
+    tasks = config["tasks"]
+    permutations = config.get("permutations", {})
+    selected = tuple(config.get("run_tasks", tasks))
+    for name in selected:
+        if name not in tasks:
+            raise ConfigError(f"run_tasks: {name!r}: no such task (tasks: {', '.join(tasks)})")
+    runs = {}
+    for name, entry in tasks.items():
+        for run in _task_runs(name, entry, permutations):
+            runs[run.task, run.n, run.direction] = run
+    return Plan(runs, selected, tuple(tasks), (*DIRECTIONS, *permutations))
+
+
+def _task_runs(name: str, entry: Mapping, permutations: Mapping) -> list[Run]:
+    where = f"tasks.{name}"
+    try:
+        task = Task.from_settings({key: value for key, value in entry.items() if key in SETTINGS})
+    except SettingError as error:
+        raise ConfigError(f"{where}.{error.key}: {error.message}" if error.key else f"{where}: {error}") from None
+    splits = {**default_splits(task.kind), **{key: entry[key] for key in SPLIT_KEYS if key in entry}}
+    for direction in entry["directions"]:
+        if direction not in DIRECTIONS and direction not in permutations:
+            raise ConfigError(
+                f"{where}.directions: {direction!r}: expected forward, inverse or a name from `permutations`"
+            )
+    for key, owner in SET_BY_PIPELINE.items():
+        if key in (entry.get("train") or {}):
+            raise ConfigError(f"{where}.train.{key}: {owner}, not by the workflow config")
+    runs = []
+    for n in entry["n"]:
+        for direction in entry["directions"]:
+            positions = _positions(direction, n, permutations, name)
+            training = _training(task, n, positions, entry, f"{where} (n = {n}, {direction})")
+            evaluation = {
+                "order": positions,
+                "batch_size": training["train"]["test_batch_size"],
+                "device": training["train"]["device"],
+            }
+            data = {"task": task.settings(), "n": n, "positions": positions, **splits}
+            runs.append(Run(name, n, direction, *map(canonical, (data, training, evaluation))))
+    return runs
+
+
+def _positions(direction: str, n: int, permutations: Mapping, task: str) -> list[int]:
+    """The forward position written at each place of the CoT, for one run."""
+    if direction in DIRECTIONS:
+        return order_positions(direction, n)
+    spec = permutations[direction]
+    if "seed" in spec:
+        return random_permutation(n, spec["seed"])
+    try:
+        return check_permutation(spec["positions"], n)
+    except ValueError as error:
+        raise ConfigError(f"permutations.{direction}.positions (used by tasks.{task}, n = {n}): {error}") from None
+
+
+def _training(task: Task, n: int, positions: list[int], entry: Mapping, where: str) -> dict:
+    """The run's training config, resolved, without the paths the rules give it."""
+    config = {
+        "data": {**task.settings(), "n": n, "order": positions},
+        "model": entry.get("model", {}),
+        "train": entry.get("train", {}),
+    }
+    try:
+        resolved = configuration.resolve(config, paths=False)
+    except ValueError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    for section, keys in configuration.PATH_KEYS.items():
+        for key in keys:
+            del resolved[section][key]
+    del resolved["train"]["num_threads"]  # the job's threads: snakemake.threads
+    return resolved
