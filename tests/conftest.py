@@ -37,6 +37,10 @@ def copy_workflow(target: Path) -> Path:
     return target
 
 
+# The tiny test config (tests/configs/tiny.yaml) and the runs it makes, in summary order.
+TINY = ["--configfile", "tests/configs/tiny.yaml"]
+TINY_RUNS = [("relu", "forward"), ("relu", "inverse"), ("square", "forward"), ("square", "swap")]
+
 PLANNED = re.compile(r"^rule (\w+):\n(?:    (?:wildcards: (.*)|.*)\n)*", re.M)  # a dry run's jobs: rule, wildcards
 
 
@@ -75,13 +79,8 @@ def workflow(tmp_path):
     """Run Snakemake in a fresh copy of the workflow: ``workflow(*args)`` -> CompletedProcess."""
     copy_workflow(tmp_path)
 
-    def run(*args, check=False):
-        result = subprocess.run(
-            [sys.executable, "-m", "snakemake", *map(str, args)], cwd=tmp_path, capture_output=True, text=True
-        )
-        if check:
-            assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-        return result
+    def run(*args):
+        return snakemake(tmp_path, *args)
 
     run.dir = tmp_path
     return run

@@ -4,15 +4,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import reference
+from conftest import ROOT
 
 from cotorder.datafiles import write_samples
 from cotorder.generate_cli import main
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_script(kind, *args):

@@ -1,9 +1,8 @@
 """The README's fresh-machine test command is the one CI runs."""
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT
 
 
 def test_ci_runs_the_readme_test_command():

@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, copy_workflow, mtimes, ok, planned_jobs, snakemake
+from conftest import ROOT, TINY, TINY_RUNS, copy_workflow, mtimes, ok, planned_jobs, snakemake
 
 CLUSTER = ROOT / "tests" / "slurm" / "cluster.sh"
-TINY = ["--configfile", "tests/configs/tiny.yaml"]
-RUNS = [("relu", "forward"), ("relu", "inverse"), ("square", "forward"), ("square", "swap")]
 TIMINGS = {"train_wall_time_s", "eval_wall_time_s", "generation_samples_per_second"}  # differ run to run
 FAILING = "results/relu/n=4/forward"  # the run whose training the failure test breaks
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
@@ -94,7 +92,7 @@ def metrics(folder):
 def test_slurm_run_matches_local_run(finished):
     """The same metrics as the local run, every job run as a SLURM job."""
     local, slurm, output = finished
-    assert [(row["task"], row["direction"]) for row in metrics(slurm)] == RUNS
+    assert [(row["task"], row["direction"]) for row in metrics(slurm)] == TINY_RUNS
     assert metrics(slurm) == metrics(local)
     # Every job went through SLURM and finished there (MinJobAge keeps finished jobs in squeue).
     jobids = [jobid for jobid, _ in SUBMITTED.findall(output)]
@@ -104,7 +102,7 @@ def test_slurm_run_matches_local_run(finished):
     expected = [f"COMPLETED rule_{rule}" for rule in ("summarize", "plot")] + [
         f"COMPLETED rule_{rule}_wildcards_{task}_4_{direction}"
         for rule in ("generate", "train", "evaluate")
-        for task, direction in RUNS
+        for task, direction in TINY_RUNS
     ]
     assert sorted(squeue.stdout.splitlines()) == sorted(expected)
 

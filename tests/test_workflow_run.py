@@ -12,17 +12,16 @@ import time
 
 import pytest
 import yaml
-from conftest import copy_workflow, mtimes, ok, planned_jobs, snakemake
+from conftest import TINY, TINY_RUNS, copy_workflow, mtimes, ok, planned_jobs, snakemake
 
-TINY = ["--cores", "2", "--configfile", "tests/configs/tiny.yaml"]
-RUNS = [("relu", "forward"), ("relu", "inverse"), ("square", "forward"), ("square", "swap")]
+LOCAL = ["--cores", "2", *TINY]  # the tiny config, run locally
 
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
     """A workflow copy on which the tiny config has run to completion once."""
     folder = copy_workflow(tmp_path_factory.mktemp("finished"))
-    ok(snakemake(folder, *TINY))
+    ok(snakemake(folder, *LOCAL))
     return folder
 
 
@@ -36,7 +35,7 @@ def done(finished, tmp_path):
 
 def planned(folder):
     """The jobs a dry run of the tiny config would run."""
-    return planned_jobs(ok(snakemake(folder, *TINY, "--dry-run")).stdout)
+    return planned_jobs(ok(snakemake(folder, *LOCAL, "--dry-run")).stdout)
 
 
 def edit_tiny(folder, change):
@@ -49,14 +48,14 @@ def edit_tiny(folder, change):
 def test_outputs_summary_and_plots(finished):
     with open(finished / "results" / "summary.csv") as handle:
         rows = list(csv.DictReader(handle))
-    assert [(row["task"], row["direction"]) for row in rows] == RUNS
+    assert [(row["task"], row["direction"]) for row in rows] == TINY_RUNS
     for row in rows:
         assert row["n"] == "4"
         assert 0 <= float(row["success_rate"]) <= 1
         assert len(yaml.safe_load(row["position_accuracy"])) == 4
     for name in ("success_rate.png", "position_accuracy.png"):
         assert (finished / "results" / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    for task, direction in RUNS:
+    for task, direction in TINY_RUNS:
         run = finished / "results" / task / "n=4" / direction
         assert (run / "model" / "model.safetensors").is_file()
         assert (run / "metrics.json").is_file() and (run / "predictions.txt").is_file()
@@ -77,7 +76,7 @@ def test_metrics_follow_the_written_order(finished):
 
 
 def test_second_run_does_nothing(done):
-    result = ok(snakemake(done, *TINY, "--dry-run"))
+    result = ok(snakemake(done, *LOCAL, "--dry-run"))
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
@@ -95,7 +94,7 @@ def test_changed_training_setting_retrains_only_that_task(done):
     )
     assert "summarize" in jobs and "plot" in jobs
     untouched = mtimes(done, "results/square/**/*") | mtimes(done, "results/relu/**/data.*")
-    ok(snakemake(done, *TINY))
+    ok(snakemake(done, *LOCAL))
     assert mtimes(done, "results/square/**/*") | mtimes(done, "results/relu/**/data.*") == untouched
 
 
@@ -105,7 +104,7 @@ def test_changed_generation_setting_regenerates_only_that_task(done):
     expected = ["task=square, n=4, direction=forward", "task=square, n=4, direction=swap"]
     assert sorted(jobs["generate"]) == sorted(jobs["train"]) == sorted(jobs["evaluate"]) == expected
     untouched = mtimes(done, "results/relu/**/*")
-    ok(snakemake(done, *TINY))
+    ok(snakemake(done, *LOCAL))
     assert mtimes(done, "results/relu/**/*") == untouched
 
 
@@ -128,7 +127,7 @@ def test_added_n_and_direction_add_only_their_jobs(done):
 def test_single_target_builds_only_its_chain(tmp_path):
     folder = copy_workflow(tmp_path)
     target = "results/relu/n=4/inverse/metrics.json"
-    ok(snakemake(folder, target, *TINY))  # the target first: --configfile takes several values
+    ok(snakemake(folder, target, *LOCAL))  # the target first: --configfile takes several values
     assert (folder / target).is_file()
     assert sorted(p.relative_to(folder / "results").as_posix() for p in (folder / "results").glob("*/n=*/*")) == [
         "relu/n=4/inverse"
@@ -151,7 +150,7 @@ def test_killed_training_resumes_from_its_checkpoint(tmp_path):
         resumable_config(folder)
     run = "results/relu/n=4/forward"
     job = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", *TINY],
+        [sys.executable, "-m", "snakemake", *LOCAL],
         cwd=interrupted,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -166,11 +165,11 @@ def test_killed_training_resumes_from_its_checkpoint(tmp_path):
     job.wait()
     assert not (interrupted / run / "model" / "model.safetensors").exists()
 
-    ok(snakemake(interrupted, "--unlock", *TINY))  # a killed Snakemake leaves its lock, as after a power loss
-    ok(snakemake(interrupted, *TINY))
+    ok(snakemake(interrupted, "--unlock", *LOCAL))  # a killed Snakemake leaves its lock, as after a power loss
+    ok(snakemake(interrupted, *LOCAL))
     log = (interrupted / "results/logs/train/relu/n=4/forward.log").read_text()
     assert re.search(r"resuming from \S+/checkpoints/checkpoint-(16|24|32)", log), log[-3000:]
-    ok(snakemake(uninterrupted, *TINY))
+    ok(snakemake(uninterrupted, *LOCAL))
     resumed, straight = (
         json.loads((folder / run / "metrics.json").read_text()) for folder in (interrupted, uninterrupted)
     )
@@ -182,7 +181,7 @@ def test_killed_training_resumes_from_its_checkpoint(tmp_path):
 
 
 def test_report_holds_table_and_plots_with_captions(done):
-    ok(snakemake(done, "--report", "results/report.html", *TINY))
+    ok(snakemake(done, "--report", "results/report.html", *LOCAL))
     report = (done / "results" / "report.html").read_text()
     for path in ("results/summary.csv", "results/plots/success_rate.png", "results/plots/position_accuracy.png"):
         assert f'"{path}": {{"name"' in report, path

@@ -4,12 +4,11 @@ import re
 import subprocess
 import sys
 from importlib.metadata import version
-from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {
     "default": [],
     "quick": ["--configfile", "experiments/quick.yaml"],
