@@ -22,6 +22,12 @@ WORKFLOW_FILES = [
 ]
 
 
+def pytest_collection_modifyitems(items):
+    """The SLURM tests last: once they stop their cluster, the SLURM plugin (imported by every Snakemake run)
+    waits 9 s for `scontrol show config` to give up on the controller, in every later Snakemake run."""
+    items.sort(key=lambda item: item.path.name == "test_slurm.py")  # stable: the rest keep their order
+
+
 def copy_workflow(target: Path) -> Path:
     """The workflow's files under ``target`` (the package linked, not copied)."""
     target.mkdir(parents=True, exist_ok=True)
