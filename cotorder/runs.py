@@ -2,14 +2,15 @@
 
 A workflow config (``experiments/*.yaml``, checked first by ``schemas/config.schema.yaml``) names
 tasks; each task entry gives a task kind and its settings, sequence lengths ``n``, directions,
-split sizes and seeds, and the ``model`` / ``train`` sections of a training config.  :func:`plan`
-resolves all of it once, before any job runs: every (task, n, direction) becomes a :class:`Run`
-whose parts are what each job reads —
+split sizes and seeds, training ``seeds`` (one replicate each) and the ``model`` / ``train``
+sections of a training config.  :func:`plan` resolves all of it once, before any job runs: every
+(task, n, direction) becomes a :class:`Run` whose parts are what each job reads —
 
 - ``data``: everything the run's data set depends on (task settings, n, the order's positions,
   split sizes and seeds);
 - ``training``: a training config (:mod:`cotorder.config`) with every default filled, less the
-  paths, which the pipeline's rules own (:func:`training_config` puts them in);
+  paths, which the pipeline's rules own (:func:`training_config` puts them in); one per replicate,
+  differing only in ``train.seed``;
 - ``evaluation``: the order, generation batch size and device of the evaluation.
 
 Every part is a plain dict with sorted keys: Snakemake compares ``params`` by their ``repr`` (a
@@ -57,18 +58,27 @@ def canonical(value):
 
 @dataclass(frozen=True)
 class Run:
-    """One (task, n, direction) and the settings each of its jobs reads."""
+    """One (task, n, direction), its replicates' training seeds, and the settings each of its jobs reads."""
 
     task: str
     n: int
     direction: str
+    seeds: tuple  # one replicate per seed: the same data, another training seed
     data: dict
-    training: dict
+    training: dict  # the first replicate's; replicate_training(seed) gives any replicate's
     evaluation: dict
 
     @property
     def wildcards(self) -> dict:
         return {"task": self.task, "n": self.n, "direction": self.direction}
+
+    def replicate_training(self, seed: int) -> dict:
+        """The training part of one replicate: the run's training config with ``train.seed`` = ``seed``."""
+        if seed not in self.seeds:
+            raise ConfigError(f"tasks.{self.task}: seed {seed} is not among its seeds {list(self.seeds)}")
+        training = copy.deepcopy(self.training)
+        training["train"]["seed"] = seed
+        return training
 
 
 def training_config(training: dict, *, train_path, test_path, output_dir, checkpoint_dir, num_threads=None) -> dict:
@@ -100,17 +110,23 @@ class Plan:
             )
         return self.runs[key]
 
+    def settings(self, wildcards, part: str) -> dict:
+        """One part of a job's run: ``data`` or ``evaluation`` (a run's), ``training`` (a replicate's)."""
+        run = self.run(wildcards)
+        return run.replicate_training(int(wildcards.seed)) if part == "training" else getattr(run, part)
+
     def selected_runs(self, tasks=None) -> list[Run]:
         tasks = self.selected if tasks is None else tasks
         return [run for key, run in self.runs.items() if key[0] in tasks]
 
-    def wildcards(self, tasks=None) -> list[dict]:
-        """The wildcard values of every selected run, in config order."""
-        return [run.wildcards for run in self.selected_runs(tasks)]
+    def replicates(self, tasks=None) -> list[dict]:
+        """The wildcard values (task, n, direction, seed) of every replicate of the selected runs, in config order."""
+        return [{**run.wildcards, "seed": seed} for run in self.selected_runs(tasks) for seed in run.seeds]
 
     def files(self, pattern: str, tasks=None) -> list[str]:
-        """``pattern`` formatted with the wildcards of every selected run."""
-        return [pattern.format(**wildcards) for wildcards in self.wildcards(tasks)]
+        """``pattern`` formatted with the wildcards of every selected replicate (once each: a run's pattern
+        without ``{seed}`` gives one file per run)."""
+        return list(dict.fromkeys(pattern.format(**wildcards) for wildcards in self.replicates(tasks)))
 
 
 def plan(config: Mapping) -> Plan:
@@ -143,6 +159,8 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping) -> list[Run]:
     for key, owner in SET_BY_PIPELINE.items():
         if key in (entry.get("train") or {}):
             raise ConfigError(f"{where}.train.{key}: {owner}, not by the workflow config")
+    if "seeds" in entry and "seed" in (entry.get("train") or {}):
+        raise ConfigError(f"{where}.seeds: give the training seeds either as seeds or as train.seed, not both")
     runs = []
     for n in entry["n"]:
         for direction in entry["directions"]:
@@ -154,7 +172,9 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping) -> list[Run]:
                 "device": training["train"]["device"],
             }
             data = {"task": task.settings(), "n": n, "positions": positions, **splits}
-            runs.append(Run(name, n, direction, *map(canonical, (data, training, evaluation))))
+            seeds = tuple(entry.get("seeds", [training["train"]["seed"]]))
+            training["train"]["seed"] = seeds[0]
+            runs.append(Run(name, n, direction, seeds, *map(canonical, (data, training, evaluation))))
     return runs
 
 

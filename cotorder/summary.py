@@ -1,4 +1,9 @@
-"""Summary table and plots over all runs (pandas, matplotlib)."""
+"""Summary tables and plots over all runs (pandas, matplotlib).
+
+Two tables: :func:`replicate_table`, one row per replicate (a run's training seed) with every
+scalar metric; :func:`aggregate`, one row per run (task, n, direction) with the mean, standard
+deviation, min and max of the success rate and the final-step accuracy over its replicates.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +14,44 @@ import pandas as pd
 
 from .datafiles import atomic_write
 
-COLUMNS = ["task", "n", "direction", "success_rate", "final_accuracy", "token_accuracy", "num_samples"]
+RUN_KEYS = ["task", "n", "direction"]
+REPLICATE_COLUMNS = [*RUN_KEYS, "seed", "success_rate", "final_accuracy", "token_accuracy", "num_samples"]
+SPREAD = ("success_rate", "final_accuracy")  # metrics with mean, std, min and max per run
 
 
-def summarize(runs: list[dict], metrics_paths: list[str]) -> pd.DataFrame:
-    """One row per run: its wildcards, its scalar metrics and its per-position accuracy (JSON)."""
+def replicate_table(replicates: list[dict], metrics_paths: list[str]) -> pd.DataFrame:
+    """One row per replicate: its wildcards, its scalar metrics and its per-position accuracy (JSON)."""
     rows = []
-    for run, path in zip(runs, metrics_paths, strict=True):
+    for replicate, path in zip(replicates, metrics_paths, strict=True):
         with open(path) as handle:
             metrics = json.load(handle)
         scalars = {key: value for key, value in metrics.items() if not isinstance(value, (list, dict))}
-        rows.append({**run, **scalars, "position_accuracy": json.dumps(metrics["position_accuracy"])})
+        rows.append({**replicate, **scalars, "position_accuracy": json.dumps(metrics["position_accuracy"])})
     table = pd.DataFrame(rows)
-    rest = [column for column in table.columns if column not in COLUMNS]
-    return table[[column for column in COLUMNS if column in table.columns] + rest]
+    rest = [column for column in table.columns if column not in REPLICATE_COLUMNS]
+    return table[[column for column in REPLICATE_COLUMNS if column in table.columns] + rest]
+
+
+def aggregate(replicates: pd.DataFrame) -> pd.DataFrame:
+    """One row per run, in the replicates' order: ``replicates`` (their number), the mean of each metric under its
+    own name, ``<metric>_std`` (sample standard deviation; empty for one replicate), ``_min`` and ``_max`` for
+    the success rate and the final accuracy, and the mean per-position accuracy (JSON)."""
+    rows = []
+    for key, group in replicates.groupby(RUN_KEYS, sort=False):
+        row = dict(zip(RUN_KEYS, key, strict=True)) | {"replicates": len(group)}
+        for metric in SPREAD:
+            values = group[metric]
+            row |= {
+                metric: values.mean(),
+                f"{metric}_std": values.std(ddof=1),
+                f"{metric}_min": values.min(),
+                f"{metric}_max": values.max(),
+            }
+        row |= {"token_accuracy": group["token_accuracy"].mean(), "num_samples": group["num_samples"].iloc[0]}
+        positions = np.array([json.loads(value) for value in group["position_accuracy"]])
+        row["position_accuracy"] = json.dumps([round(float(v), 6) for v in positions.mean(axis=0)])
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def write_csv(table: pd.DataFrame, path: str) -> None:
@@ -30,44 +59,63 @@ def write_csv(table: pd.DataFrame, path: str) -> None:
         table.to_csv(handle, index=False, float_format="%.6g")
 
 
-def _save(figure, path: str) -> None:
-    with atomic_write(path) as handle:
-        figure.savefig(handle, format="png", dpi=120, bbox_inches="tight")
-
-
-def plot_success(table: pd.DataFrame, path: str) -> None:
-    """Success rate against n, one panel per task, one line per direction."""
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tasks = list(dict.fromkeys(table["task"]))
+    return plt
+
+
+def _save(figure, path: str) -> None:
+    with atomic_write(path) as handle:
+        figure.savefig(handle, format="png", dpi=120, bbox_inches="tight")
+    _pyplot().close(figure)
+
+
+def success_figure(summary: pd.DataFrame, replicates: pd.DataFrame):
+    """Success rate against n, one panel per task, one line per direction (the mean over replicates).
+
+    With more than one replicate per run, each replicate is drawn as a point and the mean carries an
+    error bar of one standard deviation.
+    """
+    plt = _pyplot()
+    several = summary["replicates"].max() > 1
+    tasks = list(dict.fromkeys(summary["task"]))
     figure, axes = plt.subplots(
         1, len(tasks), figsize=(4.5 * len(tasks), 3.6), squeeze=False, sharey=True, layout="constrained"
     )
     for ax, task in zip(axes[0], tasks, strict=True):
-        for direction, runs in table[table["task"] == task].groupby("direction", sort=False):
+        for direction, runs in summary[summary["task"] == task].groupby("direction", sort=False):
             runs = runs.sort_values("n")
-            ax.plot(runs["n"], runs["success_rate"], marker="o", label=direction)
+            if several:
+                line = ax.errorbar(
+                    runs["n"], runs["success_rate"], yerr=runs["success_rate_std"], marker="o", capsize=3,
+                    label=direction,
+                )  # fmt: skip
+                points = replicates[(replicates["task"] == task) & (replicates["direction"] == direction)]
+                ax.scatter(points["n"], points["success_rate"], s=10, alpha=0.5, color=line[0].get_color())
+            else:
+                ax.plot(runs["n"], runs["success_rate"], marker="o", label=direction)
         ax.set(title=task, xlabel="sequence length n", ylim=(-0.03, 1.03))
-        ax.set_xticks(sorted(set(table.loc[table["task"] == task, "n"])))
+        ax.set_xticks(sorted(set(summary.loc[summary["task"] == task, "n"])))
         ax.grid(alpha=0.3)
         ax.legend(title="direction")
-    axes[0][0].set_ylabel("success rate (exact match)")
-    _save(figure, path)
-    plt.close(figure)
+    label = "success rate (exact match)"
+    axes[0][0].set_ylabel(f"{label}\nmean ± sd over seeds, points: seeds" if several else label)
+    return figure
 
 
-def plot_positions(table: pd.DataFrame, path: str) -> None:
-    """Accuracy of each CoT step (forward position) per run, one heatmap per task."""
-    import matplotlib
+def plot_success(summary: pd.DataFrame, replicates: pd.DataFrame, path: str) -> None:
+    _save(success_figure(summary, replicates), path)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    tasks = list(dict.fromkeys(table["task"]))
-    heights = [max(1.5, 0.35 * (table["task"] == task).sum() + 1) for task in tasks]
+def positions_figure(summary: pd.DataFrame):
+    """Accuracy of each CoT step (forward position) per run, one heatmap per task (the mean over replicates)."""
+    plt = _pyplot()
+    tasks = list(dict.fromkeys(summary["task"]))
+    heights = [max(1.5, 0.35 * (summary["task"] == task).sum() + 1) for task in tasks]
     figure, axes = plt.subplots(
         len(tasks),
         1,
@@ -77,15 +125,22 @@ def plot_positions(table: pd.DataFrame, path: str) -> None:
         layout="constrained",
     )
     for ax, task in zip(axes[:, 0], tasks, strict=True):
-        runs = table[table["task"] == task].sort_values(["n", "direction"])
+        runs = summary[summary["task"] == task].sort_values(["n", "direction"])
         accuracy = [json.loads(value) for value in runs["position_accuracy"]]
         grid = np.full((len(accuracy), max(map(len, accuracy))), np.nan)
         for row, values in enumerate(accuracy):
             grid[row, : len(values)] = values
         image = ax.imshow(grid, aspect="auto", vmin=0, vmax=1, cmap="viridis", interpolation="nearest")
-        ax.set_yticks(range(len(runs)), [f"n={n} {d}" for n, d in zip(runs["n"], runs["direction"], strict=True)])
+        labels = [
+            f"n={n} {d}" + (f" ({k} seeds)" if k > 1 else "")
+            for n, d, k in zip(runs["n"], runs["direction"], runs["replicates"], strict=True)
+        ]
+        ax.set_yticks(range(len(runs)), labels)
         ax.set(title=task, xlabel="forward position i of y_i (1-based)")
         ax.set_xticks(range(grid.shape[1]), [str(i + 1) for i in range(grid.shape[1])], fontsize=7)
-        figure.colorbar(image, ax=ax, label="accuracy")
-    _save(figure, path)
-    plt.close(figure)
+        figure.colorbar(image, ax=ax, label="accuracy (mean over seeds)")
+    return figure
+
+
+def plot_positions(summary: pd.DataFrame, path: str) -> None:
+    _save(positions_figure(summary), path)

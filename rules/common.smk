@@ -12,10 +12,12 @@ except ConfigError as error:
     sys.exit(f"workflow config, {error}")  # the message names the key: no traceback
 
 # ---- Path patterns: one place for each. ----
+# A run (task, n, direction) has one data set; each of its replicates (training seed) one model.
 RESULTS = "results"
-RUN = "results/{task}/n={n}/{direction}"
-LOG = "results/logs/{rule}/{task}/n={n}/{direction}.log"
-BENCHMARK = "results/benchmarks/{rule}/{task}/n={n}/{direction}.tsv"
+RUN_ID = "{task}/n={n}/{direction}"
+REPLICATE_ID = f"{RUN_ID}/seed={{seed}}"
+RUN = f"{RESULTS}/{RUN_ID}"
+REPLICATE = f"{RESULTS}/{REPLICATE_ID}"
 # Relative to the working folder, so that Snakemake's records of these inputs survive a move.
 PACKAGE = Path(os.path.relpath(workflow.basedir)) / "cotorder"
 
@@ -24,14 +26,15 @@ wildcard_constraints:
     task="|".join(PLAN.task_names),
     n=r"\d+",
     direction="|".join(PLAN.direction_names),
+    seed=r"\d+",
 
 
-def log_path(rule):
-    return LOG.replace("{rule}", rule)
+def log_path(rule, job_id):
+    return f"{RESULTS}/logs/{rule}/{job_id}.log"
 
 
-def benchmark_path(rule):
-    return BENCHMARK.replace("{rule}", rule)
+def benchmark_path(rule, job_id):
+    return f"{RESULTS}/benchmarks/{rule}/{job_id}.tsv"
 
 
 def package_files(*names):
@@ -39,9 +42,9 @@ def package_files(*names):
     return [str(PACKAGE / name) for name in names]
 
 
-def run_part(part):
+def run_settings(part):
     """A params function: one part (data, training, evaluation) of the job's run spec."""
-    return lambda wildcards: getattr(PLAN.run(wildcards), part)
+    return lambda wildcards: PLAN.settings(wildcards, part)
 
 
 # Training and evaluation jobs ask for a GPU where this machine has one, and at most one such job
@@ -59,6 +62,7 @@ def final_targets():
     """What `snakemake` builds by default: the summary table and its plots."""
     return [
         f"{RESULTS}/summary.csv",
+        f"{RESULTS}/replicates.csv",
         f"{RESULTS}/plots/success_rate.png",
         f"{RESULTS}/plots/position_accuracy.png",
     ]

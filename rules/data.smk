@@ -5,11 +5,11 @@ rule generate:
         train=f"{RUN}/data.train",
         test=f"{RUN}/data.test",
     log:
-        log_path("generate"),
+        log_path("generate", RUN_ID),
     conda:
         "../envs/data.yaml"
     params:
-        data=run_part("data"),
+        data=run_settings("data"),
     script:
         "../scripts/pipeline/generate.py"
 

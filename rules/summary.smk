@@ -1,9 +1,10 @@
 rule summarize:
     input:
-        metrics=PLAN.files(f"{RUN}/metrics.json"),
+        metrics=PLAN.files(f"{REPLICATE}/metrics.json"),
         code=package_files("summary.py"),
     output:
-        report(
+        replicates=f"{RESULTS}/replicates.csv",
+        summary=report(
             f"{RESULTS}/summary.csv",
             caption="../report/summary.rst",
             category="Summary",
@@ -13,7 +14,7 @@ rule summarize:
     conda:
         "../envs/summary.yaml"
     params:
-        runs=PLAN.wildcards(),
+        replicates=PLAN.replicates(),
     script:
         "../scripts/pipeline/summarize.py"
 
@@ -21,6 +22,7 @@ rule summarize:
 rule plot:
     input:
         summary=f"{RESULTS}/summary.csv",
+        replicates=f"{RESULTS}/replicates.csv",
         code=package_files("summary.py"),
     output:
         success=report(

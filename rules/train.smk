@@ -4,11 +4,11 @@ rule train:
         test=f"{RUN}/data.test",
         code=package_files("config.py", "tasks.py", "training.py"),
     output:
-        model=directory(f"{RUN}/model"),
+        model=directory(f"{REPLICATE}/model"),
     log:
-        log_path("train"),
+        log_path("train", REPLICATE_ID),
     benchmark:
-        benchmark_path("train")
+        benchmark_path("train", REPLICATE_ID)
     conda:
         "../envs/train.yaml"
     threads: 2
@@ -17,24 +17,24 @@ rule train:
         mem_mb=16000,
         runtime=720,
     params:
-        training=run_part("training"),
-        checkpoints=f"{RUN}/checkpoints",  # kept across failures, so a rerun resumes
+        training=run_settings("training"),
+        checkpoints=f"{REPLICATE}/checkpoints",  # kept across failures, so a rerun resumes
     script:
         "../scripts/pipeline/train.py"
 
 
 rule evaluate:
     input:
-        model=f"{RUN}/model",
+        model=f"{REPLICATE}/model",
         test=f"{RUN}/data.test",
         code=package_files("evaluation.py"),
     output:
-        metrics=f"{RUN}/metrics.json",
-        predictions=f"{RUN}/predictions.txt",
+        metrics=f"{REPLICATE}/metrics.json",
+        predictions=f"{REPLICATE}/predictions.txt",
     log:
-        log_path("evaluate"),
+        log_path("evaluate", REPLICATE_ID),
     benchmark:
-        benchmark_path("evaluate")
+        benchmark_path("evaluate", REPLICATE_ID)
     conda:
         "../envs/train.yaml"
     threads: 2
@@ -43,16 +43,16 @@ rule evaluate:
         mem_mb=8000,
         runtime=60,
     params:
-        evaluation=run_part("evaluation"),
+        evaluation=run_settings("evaluation"),
     script:
         "../scripts/pipeline/evaluate.py"
 
 
 rule models:
     input:
-        PLAN.files(f"{RUN}/model"),
+        PLAN.files(f"{REPLICATE}/model"),
 
 
 rule metrics:
     input:
-        PLAN.files(f"{RUN}/metrics.json"),
+        PLAN.files(f"{REPLICATE}/metrics.json"),

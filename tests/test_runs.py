@@ -179,3 +179,38 @@ def test_the_shipped_experiments_plan(name, count):
     if name != "seminar":  # merged as --configfile merges an overlay
         update_config(merged, yaml.safe_load((ROOT / "experiments" / f"{name}.yaml").read_text()))
     assert len(plan(merged).selected_runs()) == count
+
+
+def test_one_replicate_by_default_with_the_training_seed():
+    assert plan(BASE).run(wildcards("relu", 4, "forward")).seeds == (42,)  # cotorder.config's train.seed
+    run = plan(config(train={"seed": 7})).run(wildcards("relu", 4, "forward"))
+    assert run.seeds == (7,) and run.training["train"]["seed"] == 7
+
+
+def test_replicates_differ_only_in_the_training_seed():
+    runs = plan(config(seeds=[3, 1, 2]))
+    run = runs.run(wildcards("relu", 4, "inverse"))
+    assert run.seeds == (3, 1, 2)
+    first, second = run.replicate_training(3), run.replicate_training(1)
+    assert (first["train"].pop("seed"), second["train"].pop("seed")) == (3, 1)
+    assert first == second
+    replicate = SimpleNamespace(task="relu", n="4", direction="inverse", seed="2")
+    assert runs.settings(replicate, "training")["train"]["seed"] == 2
+    assert runs.settings(replicate, "data") == run.data  # one data set for every replicate
+    with pytest.raises(ConfigError, match=re.escape("tasks.relu: seed 9 is not among its seeds [3, 1, 2]")):
+        runs.settings(SimpleNamespace(task="relu", n="4", direction="inverse", seed="9"), "training")
+
+
+def test_files_per_replicate_and_per_run():
+    runs = plan({"tasks": {"relu": {"kind": "relu", "n": [4], "directions": ["forward", "inverse"], "seeds": [1, 2]}}})
+    assert runs.replicates() == [
+        {"task": "relu", "n": 4, "direction": d, "seed": s} for d in ("forward", "inverse") for s in (1, 2)
+    ]
+    assert runs.files("{task}/{direction}/seed={seed}") == ["relu/forward/seed=1", "relu/forward/seed=2",
+                                                            "relu/inverse/seed=1", "relu/inverse/seed=2"]  # fmt: skip
+    assert runs.files("{task}/{direction}") == ["relu/forward", "relu/inverse"]  # once per run
+
+
+def test_seeds_and_train_seed_together_are_refused():
+    with pytest.raises(ConfigError, match=r"tasks.relu.seeds: give the training seeds either as seeds or as train"):
+        plan(config(seeds=[1, 2], train={"seed": 3}))

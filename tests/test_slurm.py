@@ -15,6 +15,7 @@ from conftest import ROOT, TINY, TINY_RUNS, copy_workflow, mtimes, ok, planned_j
 CLUSTER = ROOT / "tests" / "slurm" / "cluster.sh"
 TIMINGS = {"train_wall_time_s", "eval_wall_time_s", "generation_samples_per_second"}  # differ run to run
 FAILING = "results/relu/n=4/forward"  # the run whose training the failure test breaks
+FAILING_REPLICATE = f"{FAILING}/seed=42"
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
 APT_UNREACHABLE = re.compile(
     r"Failed to fetch|Temporary failure resolving|Could not resolve|Could not connect|Unable to connect|"
@@ -100,8 +101,8 @@ def test_slurm_run_matches_local_run(finished):
         ["squeue", "-h", "-t", "all", "-j", ",".join(jobids), "-o", "%T %k"], capture_output=True, text=True, check=True
     )
     expected = [f"COMPLETED rule_{rule}" for rule in ("summarize", "plot")] + [
-        f"COMPLETED rule_{rule}_wildcards_{task}_4_{direction}"
-        for rule in ("generate", "train", "evaluate")
+        f"COMPLETED rule_{rule}_wildcards_{task}_4_{direction}{replicate}"
+        for rule, replicate in (("generate", ""), ("train", "_42"), ("evaluate", "_42"))
         for task, direction in TINY_RUNS
     ]
     assert sorted(squeue.stdout.splitlines()) == sorted(expected)
@@ -113,19 +114,19 @@ def test_failed_job_names_its_log_and_rerun_completes_only_the_rest(done, finish
     original = data.read_text()
     lines = original.splitlines(keepends=True)
     data.write_text("".join(lines[:4] + ["1 2 x 4 : 0 0 0 0\n"] + lines[5:]))
-    (done / "results/square/n=4/swap/metrics.json").unlink()  # more work in the failing run, which keeps going
+    (done / "results/square/n=4/swap/seed=42/metrics.json").unlink()  # more work in the failing run: it goes on
 
     failed = on_slurm(done)
     assert failed.returncode != 0
     [(jobid, slurm_log)] = [job for job in SUBMITTED.findall(failed.output) if "rule_train" in job[1]]
     assert f"SLURM-job '{jobid}' failed, SLURM status is: 'FAILED'" in failed.output
-    assert f"log: results/logs/train/relu/n=4/forward.log, {slurm_log} (check log file" in failed.output
+    assert f"log: results/logs/train/relu/n=4/forward/seed=42.log, {slurm_log} (check log file" in failed.output
     assert f"{FAILING}/data.train:5: 'x' is not an integer" in failed.output  # the job's log, shown
     assert "Error in rule train" in Path(slurm_log).read_text()  # the failed job's SLURM log is kept
-    assert (done / "results/square/n=4/swap/metrics.json").is_file()  # the run kept going
+    assert (done / "results/square/n=4/swap/seed=42/metrics.json").is_file()  # the run kept going
 
     data.write_text(original)  # the fix
-    wildcards = "task=relu, n=4, direction=forward"
+    wildcards = "task=relu, n=4, direction=forward, seed=42"
     assert planned_jobs(ok(on_slurm(done, "-n")).stdout) == {
         "train": [wildcards],
         "evaluate": [wildcards],
@@ -149,7 +150,7 @@ def test_training_job_asks_sbatch_for_a_gpu(cluster, tmp_path):
     (folder / FAILING).mkdir(parents=True)
     for name in ("data.train", "data.test"):  # training is the one job to submit
         (folder / FAILING / name).touch()
-    result = on_slurm(folder, f"{FAILING}/model", "--verbose", profile="ci-gpu")
+    result = on_slurm(folder, f"{FAILING_REPLICATE}/model", "--verbose", profile="ci-gpu")
     call = re.search(r"sbatch call:\s+(sbatch .*)", result.output)
     assert call, result.output[-6000:]
     train = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())["set-resources"]["train"]

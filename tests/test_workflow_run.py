@@ -55,14 +55,17 @@ def test_outputs_summary_and_plots(finished):
         assert len(yaml.safe_load(row["position_accuracy"])) == 4
     for name in ("success_rate.png", "position_accuracy.png"):
         assert (finished / "results" / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (finished / "results" / "replicates.csv").read_text().startswith("task,n,direction,seed,success_rate,")
     for task, direction in TINY_RUNS:
         run = finished / "results" / task / "n=4" / direction
-        assert (run / "model" / "model.safetensors").is_file()
-        assert (run / "metrics.json").is_file() and (run / "predictions.txt").is_file()
-        for rule in ("generate", "train", "evaluate"):
-            assert (finished / "results" / "logs" / rule / task / "n=4" / f"{direction}.log").is_file()
+        assert (run / "data.train").is_file() and (run / "data.test").is_file()
+        assert (run / "seed=42" / "model" / "model.safetensors").is_file()  # the default seed: train.seed's
+        assert (run / "seed=42" / "metrics.json").is_file() and (run / "seed=42" / "predictions.txt").is_file()
+        logs, benchmarks = finished / "results" / "logs", finished / "results" / "benchmarks"
+        assert (logs / "generate" / task / "n=4" / f"{direction}.log").is_file()
         for rule in ("train", "evaluate"):
-            assert (finished / "results" / "benchmarks" / rule / task / "n=4" / f"{direction}.tsv").is_file()
+            assert (logs / rule / task / "n=4" / direction / "seed=42.log").is_file()
+            assert (benchmarks / rule / task / "n=4" / direction / "seed=42.tsv").is_file()
 
 
 def test_metrics_follow_the_written_order(finished):
@@ -88,8 +91,8 @@ def test_changed_training_setting_retrains_only_that_task(done):
         sorted(jobs["train"])
         == sorted(jobs["evaluate"])
         == [
-            "task=relu, n=4, direction=forward",
-            "task=relu, n=4, direction=inverse",
+            "task=relu, n=4, direction=forward, seed=42",
+            "task=relu, n=4, direction=inverse, seed=42",
         ]
     )
     assert "summarize" in jobs and "plot" in jobs
@@ -102,7 +105,8 @@ def test_changed_generation_setting_regenerates_only_that_task(done):
     edit_tiny(done, lambda c: c["tasks"]["square"].update(train_seed=7))
     jobs = planned(done)
     expected = ["task=square, n=4, direction=forward", "task=square, n=4, direction=swap"]
-    assert sorted(jobs["generate"]) == sorted(jobs["train"]) == sorted(jobs["evaluate"]) == expected
+    assert sorted(jobs["generate"]) == expected
+    assert sorted(jobs["train"]) == sorted(jobs["evaluate"]) == [f"{run}, seed=42" for run in expected]
     untouched = mtimes(done, "results/relu/**/*")
     ok(snakemake(done, *LOCAL))
     assert mtimes(done, "results/relu/**/*") == untouched
@@ -120,13 +124,36 @@ def test_added_n_and_direction_add_only_their_jobs(done):
         "task=relu, n=5, direction=inverse",
         "task=square, n=4, direction=inverse",
     ]
-    for rule in ("generate", "train", "evaluate"):
-        assert sorted(jobs[rule]) == expected
+    assert sorted(jobs["generate"]) == expected
+    assert sorted(jobs["train"]) == sorted(jobs["evaluate"]) == [f"{run}, seed=42" for run in expected]
+
+
+def test_added_seeds_add_only_their_replicates(done):
+    """Two more training seeds for relu: only their train and evaluate jobs; the summary has mean and spread."""
+    edit_tiny(done, lambda c: c["tasks"]["relu"].update(seeds=[42, 1, 2]))
+    jobs = planned(done)
+    expected = [f"task=relu, n=4, direction={d}, seed={s}" for d in ("forward", "inverse") for s in (1, 2)]
+    assert "generate" not in jobs
+    assert sorted(jobs["train"]) == sorted(jobs["evaluate"]) == sorted(expected)
+    untouched = mtimes(done, "results/*/n=4/*/seed=42/**/*") | mtimes(done, "results/*/n=4/*/data.*")
+    ok(snakemake(done, *LOCAL))
+    assert mtimes(done, "results/*/n=4/*/seed=42/**/*") | mtimes(done, "results/*/n=4/*/data.*") == untouched
+    with open(done / "results" / "replicates.csv") as handle:
+        replicates = [(row["task"], row["direction"], row["seed"]) for row in csv.DictReader(handle)]
+    assert replicates == [("relu", d, s) for d in ("forward", "inverse") for s in ("42", "1", "2")] + [
+        ("square", "forward", "42"),
+        ("square", "swap", "42"),
+    ]
+    with open(done / "results" / "summary.csv") as handle:
+        summary = {(row["task"], row["direction"]): row for row in csv.DictReader(handle)}
+    assert [row["replicates"] for row in summary.values()] == ["3", "3", "1", "1"]
+    assert summary["square", "swap"]["success_rate_std"] == ""  # one replicate: no spread
+    assert float(summary["relu", "forward"]["success_rate_std"]) >= 0
 
 
 def test_single_target_builds_only_its_chain(tmp_path):
     folder = copy_workflow(tmp_path)
-    target = "results/relu/n=4/inverse/metrics.json"
+    target = "results/relu/n=4/inverse/seed=42/metrics.json"
     ok(snakemake(folder, target, *LOCAL))  # the target first: --configfile takes several values
     assert (folder / target).is_file()
     assert sorted(p.relative_to(folder / "results").as_posix() for p in (folder / "results").glob("*/n=*/*")) == [
@@ -148,7 +175,7 @@ def test_killed_training_resumes_from_its_checkpoint(tmp_path):
     interrupted, uninterrupted = copy_workflow(tmp_path / "killed"), copy_workflow(tmp_path / "straight")
     for folder in (interrupted, uninterrupted):
         resumable_config(folder)
-    run = "results/relu/n=4/forward"
+    run = "results/relu/n=4/forward/seed=42"
     job = subprocess.Popen(
         [sys.executable, "-m", "snakemake", *LOCAL],
         cwd=interrupted,
@@ -167,7 +194,7 @@ def test_killed_training_resumes_from_its_checkpoint(tmp_path):
 
     ok(snakemake(interrupted, "--unlock", *LOCAL))  # a killed Snakemake leaves its lock, as after a power loss
     ok(snakemake(interrupted, *LOCAL))
-    log = (interrupted / "results/logs/train/relu/n=4/forward.log").read_text()
+    log = (interrupted / "results/logs/train/relu/n=4/forward/seed=42.log").read_text()
     assert re.search(r"resuming from \S+/checkpoints/checkpoint-(16|24|32)", log), log[-3000:]
     ok(snakemake(uninterrupted, *LOCAL))
     resumed, straight = (

@@ -6,7 +6,7 @@ from _job import log_to  # first: puts the workflow's package on sys.path
 from cotorder.summary import plot_positions, plot_success
 
 log_to(snakemake.log[0])
-table = pd.read_csv(snakemake.input.summary)
-plot_success(table, snakemake.output.success)
-plot_positions(table, snakemake.output.positions)
-print(f"plotted {len(table)} runs")
+summary, replicates = pd.read_csv(snakemake.input.summary), pd.read_csv(snakemake.input.replicates)
+plot_success(summary, replicates, snakemake.output.success)
+plot_positions(summary, snakemake.output.positions)
+print(f"plotted {len(summary)} runs, {len(replicates)} replicates")
