@@ -16,6 +16,7 @@ include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/summary.smk"
+include: "rules/profile.smk"
 
 
 rule all:

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import config as configuration
+from . import profiling
 from .orders import check_permutation, order_positions, random_permutation
 from .tasks import SETTINGS, SettingError, Task
 
@@ -90,13 +92,31 @@ def training_config(training: dict, *, train_path, test_path, output_dir, checkp
 
 
 @dataclass(frozen=True)
+class Profile:
+    """One loss-profiling run (:mod:`cotorder.profiling`): its data, its training and its scoring."""
+
+    name: str
+    data: dict  # task settings, n, the candidate orders, split sizes and seeds
+    training: dict  # a training config less its paths, with checkpoints at the scoring points
+    scoring: dict  # rank_by, batch_size, device
+
+
+@dataclass(frozen=True)
 class Plan:
-    """Every run of a workflow config, and which tasks run by default."""
+    """Every run and profile of a workflow config, and which tasks run by default."""
 
     runs: dict  # (task, n, direction) -> Run
     selected: tuple  # task names run by default (``run_tasks``)
     task_names: tuple
     direction_names: tuple  # forward, inverse and the named permutations
+    profiles: dict  # name -> Profile
+
+    def profile(self, wildcards) -> Profile:
+        return self.profiles[wildcards.profile]
+
+    def profile_files(self, pattern: str) -> list[str]:
+        """``pattern`` formatted for every profile."""
+        return [pattern.format(profile=name) for name in self.profiles]
 
     def run(self, wildcards) -> Run:
         """The run of a job's wildcards; a clear error for a run the config does not hold."""
@@ -141,7 +161,8 @@ def plan(config: Mapping) -> Plan:
     for name, entry in tasks.items():
         for run in _task_runs(name, entry, permutations):
             runs[run.task, run.n, run.direction] = run
-    return Plan(runs, selected, tuple(tasks), (*DIRECTIONS, *permutations))
+    profiles = {name: _profile(name, entry, tasks) for name, entry in config.get("profiles", {}).items()}
+    return Plan(runs, selected, tuple(tasks), (*DIRECTIONS, *permutations), profiles)
 
 
 def _task_runs(name: str, entry: Mapping, permutations: Mapping) -> list[Run]:
@@ -191,12 +212,12 @@ def _positions(direction: str, n: int, permutations: Mapping, task: str) -> list
         raise ConfigError(f"permutations.{direction}.positions (used by tasks.{task}, n = {n}): {error}") from None
 
 
-def _training(task: Task, n: int, positions: list[int], entry: Mapping, where: str) -> dict:
-    """The run's training config, resolved, without the paths the rules give it."""
+def _training(task: Task, n: int, positions, entry: Mapping, where: str, defaults: Mapping = {}) -> dict:  # noqa: B006
+    """The run's training config, resolved, without the paths the rules give it; ``defaults`` under the entry's."""
     config = {
         "data": {**task.settings(), "n": n, "order": positions},
-        "model": entry.get("model", {}),
-        "train": entry.get("train", {}),
+        "model": {**defaults.get("model", {}), **(entry.get("model") or {})},
+        "train": {**defaults.get("train", {}), **(entry.get("train") or {})},
     }
     try:
         resolved = configuration.resolve(config, paths=False)
@@ -207,3 +228,67 @@ def _training(task: Task, n: int, positions: list[int], entry: Mapping, where: s
             del resolved[section][key]
     del resolved["train"]["num_threads"]  # the job's threads: snakemake.threads
     return resolved
+
+
+# A profile's training defaults: the paper's small model, one epoch, lr 5e-5 decaying linearly from the start.
+PROFILE_DEFAULTS = {
+    "model": {
+        "model_type": "decoder_only",
+        "num_decoder_layers": 1,
+        "num_decoder_heads": 1,
+        "d_model": 512,
+        "decoder_ffn_dim": 2048,
+        "dropout": 0.1,
+    },  # fmt: skip
+    "train": {
+        "num_train_epochs": 1,
+        "learning_rate": 5e-5,
+        "lr_scheduler_type": "linear",
+        "warmup_ratio": 0.0,
+        "batch_size": 128,
+    },  # fmt: skip
+}
+PROFILE_SETTINGS = {"validation_samples": 1000, "validation_seed": 7, "assignment_seed": 0, "score_points": 4,
+                    "rank_by": "mean", "scoring_batch_size": 512}  # fmt: skip
+
+
+def _profile(name: str, entry: Mapping, tasks: Mapping) -> Profile:
+    where = f"profiles.{name}"
+    if entry["task"] not in tasks:
+        raise ConfigError(f"{where}.task: {entry['task']!r}: no such task (tasks: {', '.join(tasks)})")
+    task_entry = tasks[entry["task"]]
+    task = Task.from_settings({key: value for key, value in task_entry.items() if key in SETTINGS})
+    n = entry["n"]
+    settings = {**PROFILE_SETTINGS, **{key: entry[key] for key in PROFILE_SETTINGS if key in entry}}
+    splits = {**default_splits(task.kind), **{key: task_entry[key] for key in SPLIT_KEYS if key in task_entry}}
+    splits.update({key: entry[key] for key in ("train_samples", "train_seed") if key in entry})
+    given = entry["candidates"]
+    try:
+        candidates = profiling.candidate_orders(
+            n, given.get("kind"), given.get("count"), given.get("seed", 0), given.get("orders")
+        )
+    except ValueError as error:
+        raise ConfigError(f"{where}.candidates: {error}") from None
+    owners = {**SET_BY_PIPELINE, "save_steps": "set by score_points", "save_total_limit": "set by score_points"}
+    for key, owner in owners.items():
+        if key in (entry.get("train") or {}):
+            raise ConfigError(f"{where}.train.{key}: {owner}, not by the workflow config")
+    training = _training(task, n, "forward", entry, where, PROFILE_DEFAULTS)
+    steps = profiling.total_steps(splits["train_samples"], training["train"])
+    training["train"]["save_steps"] = max(1, math.ceil(steps / settings["score_points"]))
+    training["train"]["save_total_limit"] = settings["score_points"] + 1
+    data = {
+        "task": task.settings(),
+        "n": n,
+        "candidates": candidates,
+        "train_samples": splits["train_samples"],
+        "train_seed": splits["train_seed"],
+        "assignment_seed": settings["assignment_seed"],
+        "validation_samples": settings["validation_samples"],
+        "validation_seed": settings["validation_seed"],
+        "test_samples": splits["test_samples"],  # the test split, which validation samples must avoid
+        "test_seed": splits["test_seed"],
+    }
+    scoring = {"rank_by": settings["rank_by"], "batch_size": settings["scoring_batch_size"],
+               "device": training["train"]["device"]}  # fmt: skip
+    return Profile(name, *map(canonical, (data, training, scoring)))

@@ -18,6 +18,7 @@ RUN_ID = "{task}/n={n}/{direction}"
 REPLICATE_ID = f"{RUN_ID}/seed={{seed}}"
 RUN = f"{RESULTS}/{RUN_ID}"
 REPLICATE = f"{RESULTS}/{REPLICATE_ID}"
+PROFILE = f"{RESULTS}/profiles/{{profile}}"
 # Relative to the working folder, so that Snakemake's records of these inputs survive a move.
 PACKAGE = Path(os.path.relpath(workflow.basedir)) / "cotorder"
 
@@ -27,6 +28,7 @@ wildcard_constraints:
     n=r"\d+",
     direction="|".join(PLAN.direction_names),
     seed=r"\d+",
+    profile="|".join(PLAN.profiles) or "(?!)",
 
 
 def log_path(rule, job_id):
@@ -59,10 +61,11 @@ GPU_REQUEST = 0 if LOCAL_GPUS == 0 else 1
 
 
 def final_targets():
-    """What `snakemake` builds by default: the summary table and its plots."""
-    return [
+    """What `snakemake` builds by default: the summary table and its plots, and every profile's plot."""
+    summary = [
         f"{RESULTS}/summary.csv",
         f"{RESULTS}/replicates.csv",
         f"{RESULTS}/plots/success_rate.png",
         f"{RESULTS}/plots/position_accuracy.png",
     ]
+    return (summary if PLAN.selected else []) + PLAN.profile_files(f"{PROFILE}/losses.png")

@@ -1,0 +1,148 @@
+"""Loss profiling: candidates, balanced assignment, the batched scorer, ranking."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+from training_helpers import tiny_config, write_relu
+
+from cotorder.config import resolve
+from cotorder.orders import apply_order
+from cotorder.profiling import (
+    assign_orders,
+    candidate_orders,
+    disjoint_inputs,
+    order_label,
+    order_losses,
+    rank,
+    total_steps,
+    write_mixed,
+)
+from cotorder.tasks import Task
+from cotorder.training import build_model, build_tokenizer, make_collator
+
+
+@pytest.mark.parametrize("count,orders", [(100, 7), (128, 128), (5, 8), (1000, 3)])
+def test_assignment_is_balanced(count, orders):
+    sizes = np.bincount(assign_orders(count, orders, seed=3), minlength=orders)
+    assert sizes.sum() == count and set(sizes) <= {count // orders, math.ceil(count / orders)}
+
+
+def test_assignment_is_seeded():
+    assert (assign_orders(500, 9, seed=1) == assign_orders(500, 9, seed=1)).all()
+    assert (assign_orders(500, 9, seed=1) != assign_orders(500, 9, seed=2)).any()
+
+
+def test_mixed_rows_are_written_in_their_assigned_order():
+    y = Task("relu").outputs(Task("relu").sample_inputs(5, 60, 1))
+    candidates = candidate_orders(5, "random", 4, seed=2)
+    assignment = assign_orders(60, 4, seed=0)
+    mixed = write_mixed(y, candidates, assignment)
+    for row in range(60):
+        assert mixed[row].tolist() == apply_order(y[row : row + 1], candidates[assignment[row]])[0].tolist()
+
+
+@pytest.mark.parametrize("kind", ["random", "forward_plus_random"])
+def test_candidates_are_distinct_orders_seeded(kind):
+    orders = candidate_orders(5, kind, 40, seed=4)
+    assert len({tuple(o) for o in orders}) == 40 and all(sorted(o) == list(range(5)) for o in orders)
+    assert orders == candidate_orders(5, kind, 40, seed=4)
+    if kind == "forward_plus_random":
+        assert orders[0] == [0, 1, 2, 3, 4] and [0, 1, 2, 3, 4] not in orders[1:]
+
+
+def test_every_order_of_small_n():
+    assert sorted(map(tuple, candidate_orders(3, "random", 6, seed=0))) == sorted(
+        {(a, b, c) for a in range(3) for b in range(3) for c in range(3) if len({a, b, c}) == 3}
+    )
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        ((3, "random", 7), "7 distinct orders asked for, but n = 3 has only 6"),
+        ((3, "sorted", 2), "unknown candidate set 'sorted'"),
+        ((3, None, None, 0, [[0, 1, 2], [0, 1, 2]]), r"order \[0, 1, 2\] appears more than once"),
+        ((3, None, None, 0, [[0, 1]]), "has length 2, expected n = 3"),
+    ],
+)
+def test_bad_candidates(args, message):
+    with pytest.raises(ValueError, match=message):
+        candidate_orders(*args)
+
+
+def test_labels():
+    assert [order_label(o, 3) for o in ([0, 1, 2], [2, 1, 0], [1, 0, 2])] == ["forward", "inverse", ""]
+
+
+def test_total_steps_counts_as_the_trainer():
+    assert total_steps(1000, {"max_steps": -1, "num_train_epochs": 1, "batch_size": 128}) == 8
+    assert total_steps(1000, {"max_steps": -1, "num_train_epochs": 2.5, "batch_size": 100}) == 25
+    assert total_steps(1000, {"max_steps": 7, "num_train_epochs": 1, "batch_size": 128}) == 7
+
+
+def test_validation_inputs_avoid_the_test_split():
+    task = Task("index", m=1)  # n = 3: inputs in 1..2, only 8 distinct: overlaps are certain
+    test = task.sample_inputs(3, 3, seed=1)
+    kept = disjoint_inputs(task, 3, 4, seed=2, exclude=test)
+    assert len(kept) == 4 and not {tuple(r) for r in kept} & {tuple(r) for r in test}
+    every = np.array([[a, b, c] for a in (1, 2) for b in (1, 2) for c in (1, 2)])
+    with pytest.raises(ValueError, match="cannot draw 4 validation inputs apart from the test split"):
+        disjoint_inputs(task, 3, 4, seed=2, exclude=every)
+
+
+def one_order_at_a_time(model, tokenizer, x, y, order):
+    """The plain reference: the order's texts through the tokenizer and calt's collator, one batch."""
+    written = apply_order(y, order)
+    items = [
+        {
+            "input": tokenizer(" ".join(map(str, a)))["input_ids"],
+            "target": tokenizer(" ".join(map(str, b)))["input_ids"],
+        }
+        for a, b in zip(x.tolist(), written.tolist(), strict=True)
+    ]
+    batch = make_collator(tokenizer)(items)
+    labels = batch.pop("labels")
+    logits = model(**batch, return_dict=False)[0]
+    losses = F.cross_entropy(logits.transpose(1, 2), labels, reduction="none")
+    values = labels != tokenizer.eos_token_id  # the n value tokens, not </s>
+    return float((losses * values).sum() / values.sum())
+
+
+@pytest.mark.parametrize("model_type", ["bart", "decoder_only"])
+def test_batched_scorer_equals_one_order_at_a_time(tmp_path, model_type):
+    paths = write_relu(tmp_path, 5, train=10, test=10)
+    config = tiny_config(paths, tmp_path / "out", 5, model_type=model_type)
+    config["model"] |= {"num_encoder_layers": 1, "num_decoder_layers": 1, "dropout": 0.0, "model_type": model_type}
+    cfg = resolve(config)
+    tokenizer = build_tokenizer(cfg["data"])
+    model = build_model(cfg["model"], tokenizer, seed=3).eval()
+    task = Task("relu")
+    x = task.sample_inputs(5, 13, seed=9)
+    y = task.outputs(x)
+    candidates = candidate_orders(5, "forward_plus_random", 6, seed=1)
+    batched = order_losses(model, tokenizer, x, y, candidates, batch_size=7)  # batches cut across orders
+    with torch.no_grad():
+        expected = [one_order_at_a_time(model, tokenizer, x, y, order) for order in candidates]
+    assert batched == pytest.approx(expected, rel=1e-5)
+
+
+def test_rank_by_each_criterion():
+    losses = pd.DataFrame(
+        {
+            "order": ["a", "b", "c"],
+            "label": ["forward", "", ""],
+            "loss_step10": [1.0, 2.0, 3.0],
+            "loss_step20": [0.9, 0.5, 0.8],
+        }
+    )
+    assert rank(losses, "first")["order"].tolist() == ["a", "b", "c"]
+    assert rank(losses, "final")["order"].tolist() == ["b", "c", "a"]
+    ranked = rank(losses, "mean")
+    assert ranked["order"].tolist() == ["a", "b", "c"] and ranked["rank"].tolist() == [1, 2, 3]
+    assert ranked["mean"].tolist() == pytest.approx([0.95, 1.25, 1.9])
+    with pytest.raises(ValueError, match="rank_by 'best'"):
+        rank(losses, "best")
