@@ -68,4 +68,6 @@ def final_targets():
         f"{RESULTS}/plots/success_rate.png",
         f"{RESULTS}/plots/position_accuracy.png",
     ]
-    return (summary if PLAN.selected else []) + PLAN.profile_files(f"{PROFILE}/losses.png")
+    return (summary if PLAN.selected else []) + PLAN.profile_files(
+        f"{PROFILE}/losses.png"
+    )
