@@ -11,6 +11,7 @@ never silently falls back to a default.
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 
 import yaml
@@ -192,6 +193,10 @@ def _check_together(config: dict) -> None:
     """Checks across keys: the order against n, the model's shapes."""
     data, model = config["data"], config["model"]
     try:
+        task_of(data).check_length(data["n"])
+    except SettingError as error:
+        raise ValueError(f"data.n: {error.message}") from None
+    try:
         order_positions(data["order"], data["n"])
     except ValueError as error:
         raise ValueError(f"data.order: {error}") from None
@@ -229,6 +234,13 @@ def dryrun(config: dict) -> dict:
     if config["wandb"]["name"]:
         config["wandb"]["name"] = "dryrun-" + config["wandb"]["name"]
     return config
+
+
+def total_steps(train_samples: int, train: dict) -> int:
+    """The optimizer steps a training run takes (as the Trainer counts them: one GPU, no accumulation)."""
+    if train["max_steps"] > 0:
+        return train["max_steps"]
+    return math.ceil(train["num_train_epochs"] * math.ceil(train_samples / train["batch_size"]))
 
 
 def checkpoint_dir(config: dict) -> Path:

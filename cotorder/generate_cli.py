@@ -6,7 +6,8 @@ split defaults :mod:`cotorder.runs`, the writing :mod:`cotorder.generate`.
 Layout: ``OUTPUT_ROOT/n=L/`` (index: ``n=L_m=M/``) with ``data.train``,
 ``data.test`` (forward), ``data-inv.train``, ``data-inv.test`` (inverse) or,
 with ``--permutation``, ``data-perm.train``, ``data-perm.test`` and the
-permutation in ``data-perm.json``.
+permutation in ``data-perm.json``.  Each L must suit the task
+(:meth:`cotorder.tasks.Task.check_length`: prod needs an even L).
 """
 
 from __future__ import annotations
@@ -92,9 +93,11 @@ def main(kind: str, argv: list[str] | None = None) -> int:
     parser = build_parser(kind)
     args = parser.parse_args(argv)
     task = _task_from_args(kind, args, parser)
-    bad_n = [n for n in args.sequence_lengths if n < 2]
-    if bad_n:
-        parser.error(f"--sequence-lengths must be at least 2, got {bad_n[0]}")
+    try:
+        for n in args.sequence_lengths:
+            task.check_length(n, name=lambda key: "--sequence-lengths")
+    except SettingError as error:
+        parser.error(error.message)
     permutation = None
     if args.permutation is not None:
         try:

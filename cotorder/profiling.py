@@ -3,10 +3,10 @@
 The method (Sato, Kawamoto and Kera, arXiv 2506.23875), with the choices it leaves open:
 
 - **Candidates**: T orders of the n CoT steps (permutations: the forward position written at each
-  place).  :func:`candidate_orders` draws them: ``random`` (T distinct random orders),
+  place).  :func:`cotorder.candidates.candidate_orders` draws them: ``random`` (T distinct random orders),
   ``forward_plus_random`` (forward and T − 1 distinct random others) or an explicit list.
 - **Mixed training set**: every training sample is written in one candidate order;
-  :func:`assign_orders` spreads the samples evenly (⌊N/T⌋ or ⌈N/T⌉ each) in a seeded random
+  :func:`cotorder.candidates.assign_orders` spreads the samples evenly (⌊N/T⌋ or ⌈N/T⌉ each) in a seeded random
   assignment.  No order token: the model sees only the input.
 - **Training**: one short run of a small model on the mixture (any training config; the
   pipeline's default is the paper's small decoder-only model).  Checkpoints are kept at
@@ -19,7 +19,6 @@ The method (Sato, Kawamoto and Kera, arXiv 2506.23875), with the choices it leav
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 
@@ -29,90 +28,12 @@ import torch
 import torch.nn.functional as F
 
 from . import training
+from .candidates import order_label
 from .datafiles import atomic_write, parse_line
-from .orders import check_permutation, order_positions
 
-CANDIDATE_KINDS = ("random", "forward_plus_random")
 # How the loss at the scoring points becomes one number per order: the area under its loss
 # curve (the mean over the points), the loss at the end, or at the first point.
 RANK_BY = ("mean", "final", "first")
-
-
-# ---------------------------------------------------------------- candidates and mixed data
-
-
-def candidate_orders(n: int, kind: str | None = None, count: int | None = None, seed: int = 0, orders=None):
-    """The candidate orders: ``orders`` as given, or ``count`` drawn as ``kind`` says from ``seed``."""
-    if orders is not None:
-        checked = [check_permutation(order, n) for order in orders]
-        repeated = [order for i, order in enumerate(checked) if order in checked[:i]]
-        if repeated:
-            raise ValueError(f"order {repeated[0]} appears more than once among the candidates")
-        return checked
-    if kind not in CANDIDATE_KINDS:
-        raise ValueError(f"unknown candidate set {kind!r} (expected {', '.join(CANDIDATE_KINDS)} or a list of orders)")
-    if count > math.factorial(n):
-        raise ValueError(f"{count} distinct orders asked for, but n = {n} has only {math.factorial(n)}")
-    rng = np.random.default_rng(seed)
-    chosen = [tuple(range(n))] if kind == "forward_plus_random" else []
-    seen = set(chosen)
-    while len(chosen) < count:
-        order = tuple(rng.permutation(n).tolist())
-        if order not in seen:
-            seen.add(order)
-            chosen.append(order)
-    return [list(order) for order in chosen]
-
-
-def order_label(order, n: int) -> str:
-    """``forward``, ``inverse`` or empty."""
-    for name in ("forward", "inverse"):
-        if list(order) == order_positions(name, n):
-            return name
-    return ""
-
-
-def assign_orders(count: int, orders: int, seed: int) -> np.ndarray:
-    """The candidate index of each of ``count`` samples: balanced (⌊count/orders⌋ or ⌈count/orders⌉ each), shuffled."""
-    return np.random.default_rng(seed).permutation(np.arange(count) % orders)
-
-
-def write_mixed(y: np.ndarray, candidates, assignment: np.ndarray) -> np.ndarray:
-    """Each row of the forward CoT ``y`` written in its assigned candidate order."""
-    positions = np.asarray(candidates)[assignment]  # (N, n)
-    return np.take_along_axis(np.asarray(y), positions, axis=1)
-
-
-def total_steps(train_samples: int, train: dict) -> int:
-    """The optimizer steps a training run takes (as the Trainer counts them: one GPU, no accumulation)."""
-    if train["max_steps"] > 0:
-        return train["max_steps"]
-    return math.ceil(train["num_train_epochs"] * math.ceil(train_samples / train["batch_size"]))
-
-
-def disjoint_inputs(task, n: int, count: int, seed: int, exclude: np.ndarray) -> np.ndarray:
-    """``count`` inputs drawn from ``seed``, skipping any that is a row of ``exclude`` (another split's inputs)."""
-    excluded = {row.tobytes() for row in np.asarray(exclude, dtype=np.int64)}
-    drawn = task.sample_inputs(n, 2 * count + 16, seed)
-    kept = drawn[[row.tobytes() not in excluded for row in drawn]][:count]
-    if len(kept) < count:
-        raise ValueError(f"cannot draw {count} validation inputs apart from the test split at n = {n}")
-    return kept
-
-
-def write_profile_data(data: dict, *, train_path, validation_path) -> None:
-    """A profile's mixed training split (each sample in its assigned candidate order) and its validation split
-    (forward order; no input of the task's test split)."""
-    from .generate import write_split
-    from .tasks import Task
-
-    task, n = Task.from_settings(data["task"]), data["n"]
-    x = task.sample_inputs(n, data["train_samples"], data["train_seed"])
-    assignment = assign_orders(len(x), len(data["candidates"]), data["assignment_seed"])
-    write_split(train_path, x, write_mixed(task.outputs(x), data["candidates"], assignment))
-    test = task.sample_inputs(n, data["test_samples"], data["test_seed"])
-    validation = disjoint_inputs(task, n, data["validation_samples"], data["validation_seed"], test)
-    write_split(validation_path, validation, task.outputs(validation))
 
 
 def read_samples(path) -> tuple[np.ndarray, np.ndarray]:

@@ -27,13 +27,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import config as configuration
-from . import profiling
+from .candidates import candidate_orders
 from .orders import check_permutation, order_positions, random_permutation
 from .tasks import SETTINGS, SettingError, Task
 
 # The seminar's split sizes and seeds: the defaults of the workflow and of the generator CLI.
 SPLIT_DEFAULTS = {"train_samples": 100_000, "test_samples": 1_000, "train_seed": 42}
-TEST_SEEDS = {"relu": 123, "square": 43, "index": 43}
+TEST_SEEDS = {"relu": 123, "square": 43, "index": 43, "prod": 123}
 SPLIT_KEYS = ("train_samples", "test_samples", "train_seed", "test_seed")
 DIRECTIONS = ("forward", "inverse")  # named permutations come from the config's `permutations`
 # Training settings a workflow config may not give, and who sets them instead.
@@ -182,6 +182,11 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping) -> list[Run]:
             raise ConfigError(f"{where}.train.{key}: {owner}, not by the workflow config")
     if "seeds" in entry and "seed" in (entry.get("train") or {}):
         raise ConfigError(f"{where}.seeds: give the training seeds either as seeds or as train.seed, not both")
+    for n in entry["n"]:
+        try:
+            task.check_length(n)
+        except SettingError as error:
+            raise ConfigError(f"{where}.n: {error.message}") from None
     runs = []
     for n in entry["n"]:
         for direction in entry["directions"]:
@@ -259,12 +264,16 @@ def _profile(name: str, entry: Mapping, tasks: Mapping) -> Profile:
     task_entry = tasks[entry["task"]]
     task = Task.from_settings({key: value for key, value in task_entry.items() if key in SETTINGS})
     n = entry["n"]
+    try:
+        task.check_length(n)
+    except SettingError as error:
+        raise ConfigError(f"{where}.n: {error.message}") from None
     settings = {**PROFILE_SETTINGS, **{key: entry[key] for key in PROFILE_SETTINGS if key in entry}}
     splits = {**default_splits(task.kind), **{key: task_entry[key] for key in SPLIT_KEYS if key in task_entry}}
     splits.update({key: entry[key] for key in ("train_samples", "train_seed") if key in entry})
     given = entry["candidates"]
     try:
-        candidates = profiling.candidate_orders(
+        candidates = candidate_orders(
             n, given.get("kind"), given.get("count"), given.get("seed", 0), given.get("orders")
         )
     except ValueError as error:
@@ -274,7 +283,7 @@ def _profile(name: str, entry: Mapping, tasks: Mapping) -> Profile:
         if key in (entry.get("train") or {}):
             raise ConfigError(f"{where}.train.{key}: {owner}, not by the workflow config")
     training = _training(task, n, "forward", entry, where, PROFILE_DEFAULTS)
-    steps = profiling.total_steps(splits["train_samples"], training["train"])
+    steps = configuration.total_steps(splits["train_samples"], training["train"])
     training["train"]["save_steps"] = max(1, math.ceil(steps / settings["score_points"]))
     training["train"]["save_total_limit"] = settings["score_points"] + 1
     data = {

@@ -1,10 +1,10 @@
-"""The three chain-of-thought tasks: random inputs and their recurrences.
+"""The four chain-of-thought tasks: random inputs and their recurrences.
 
 Every function works on a whole split at once: ``x`` is an ``(N, L)`` int64
 array and the result ``y`` has the same shape, ``y[:, i]`` being the (i+1)-th
 CoT step in forward order.  The definitions, random streams and test vectors
 are in ``docs/tasks.md``; the two variants are ``seminar`` (the default) and
-``paper``.
+``paper`` (``prod``, multiplication, is the same in both).
 
 :class:`Task` is the one owner of each kind's settings and their defaults:
 :data:`KIND_SETTINGS` says which settings a kind takes, the dataclass fields
@@ -21,13 +21,14 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-KINDS = ("relu", "square", "index")
+KINDS = ("relu", "square", "index", "prod")
 VARIANTS = ("seminar", "paper")
 # The generation settings each kind takes, besides its variant.  Defaults: Task's fields.
 KIND_SETTINGS = {
     "relu": ("value_min", "value_max"),
     "square": ("value_min", "value_max", "modulus"),
     "index": ("m",),  # no default: the window is part of the task's name (n=13_m=2)
+    "prod": (),  # the length n = 2D fixes everything: two D-digit operands
 }
 SETTINGS = ("kind", "variant", *dict.fromkeys(s for names in KIND_SETTINGS.values() for s in names))
 
@@ -56,7 +57,7 @@ def _check(kind, variant, values: Mapping, name: Callable[[str], str]) -> None:
         raise SettingError("m", f"{name('m')} must be at least 1, got {values['m']}")
     if kind == "square" and values["modulus"] < 2:
         raise SettingError("modulus", f"{name('modulus')} must be at least 2, got {values['modulus']}")
-    if kind != "index" and values["value_min"] > values["value_max"]:
+    if "value_min" in KIND_SETTINGS[kind] and values["value_min"] > values["value_max"]:
         low, high = values["value_min"], values["value_max"]
         raise SettingError(None, f"{name('value_min')} {low} is greater than {name('value_max')} {high}")
 
@@ -67,7 +68,7 @@ class Task:
 
     kind: str
     variant: str = "seminar"
-    value_min: int = -9  # relu, square
+    value_min: int = -9  # relu, square (prod: digits 0 … 9, fixed)
     value_max: int = 9  # relu, square
     modulus: int = 19  # square
     m: int | None = None  # index: window of previous outputs (required)
@@ -99,24 +100,37 @@ class Task:
         """``kind``, ``variant`` and the settings of this kind: what :meth:`from_settings` reads back."""
         return {"kind": self.kind, "variant": self.variant, **{k: getattr(self, k) for k in KIND_SETTINGS[self.kind]}}
 
+    def check_length(self, n: int, name: Callable[[str], str] = str) -> None:
+        """Raise :class:`SettingError` (key ``n``) unless ``n`` is a sequence length this task has.
+
+        Every kind needs an integer n ≥ 2; prod also an even n (two operands of n/2 digits).
+        ``name`` spells the key in messages, as in :meth:`from_settings`.
+        """
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            raise SettingError("n", f"{name('n')} must be an integer, got {n!r}")
+        if n < 2:
+            raise SettingError("n", f"{name('n')} must be at least 2, got {n}")
+        if self.kind == "prod" and n % 2:
+            raise SettingError("n", f"prod needs an even {name('n')} (two operands of n/2 digits), got {n}")
+
     def sample_inputs(self, n: int, count: int, seed: int) -> np.ndarray:
         """The ``(count, n)`` inputs the seminar's generators draw from ``seed``."""
-        if n < 2:
-            raise ValueError(f"sequence length n {n} < 2")
+        self.check_length(n)
         if count < 1:
             raise ValueError(f"sample count {count} < 1")
         if self.kind == "index":
             return _python_randint_matrix(seed, 1, n - 1, count, n)
+        low, high = (0, 9) if self.kind == "prod" else (self.value_min, self.value_max)
         # One call draws the same numbers as one call of size n per sample:
         # for ranges below 2**32, numpy draws 32-bit words from a stream that
         # keeps the second half of each 64-bit output across calls.
         rng = np.random.default_rng(seed)
-        return rng.integers(self.value_min, self.value_max + 1, size=(count, n), dtype=np.int64)
+        return rng.integers(low, high + 1, size=(count, n), dtype=np.int64)
 
     def outputs(self, x: np.ndarray) -> np.ndarray:
         """The forward CoT ``y`` for inputs ``x`` (shape ``(N, L)``)."""
         x = np.asarray(x, dtype=np.int64)
-        return {"relu": self._relu, "square": self._square, "index": self._index}[self.kind](x)
+        return {"relu": self._relu, "square": self._square, "index": self._index, "prod": self._prod}[self.kind](x)
 
     def _relu(self, x):
         y = np.empty_like(x)
@@ -145,10 +159,29 @@ class Task:
             y[:, i] = x[rows, window % n]
         return y
 
+    def _prod(self, x):
+        # x: a's D digits then b's, most significant first; y: the 2D digits of a·b, least
+        # significant first.  Long multiplication on digits, never on the (too wide) integers.
+        count, n = x.shape
+        self.check_length(n)
+        digits = n // 2
+        a, b = x[:, :digits][:, ::-1], x[:, digits:][:, ::-1]  # least significant first
+        # column[k] = Σ_{i+j=k} a_i·b_j ≤ 81·D: no overflow in int64.
+        column = np.zeros((count, n), dtype=np.int64)
+        for i in range(digits):
+            column[:, i : i + digits] += a[:, i : i + 1] * b
+        y = np.empty_like(x)
+        carry = np.zeros(count, dtype=np.int64)
+        for k in range(n):
+            carry, y[:, k] = np.divmod(column[:, k] + carry, 10)
+        return y  # a·b < 10^n: nothing carries out of the last digit
+
     def value_range(self, n: int) -> tuple[int, int]:
         """Smallest and largest integer an input or output can hold at length n."""
         if self.kind == "index":
             return 1, n - 1
+        if self.kind == "prod":
+            return 0, 9
         if self.kind == "relu":
             return min(self.value_min, 0), max(self.value_max, 0) * n
         p = self.modulus

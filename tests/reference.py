@@ -35,8 +35,22 @@ def index(x, m, variant="seminar"):
     return y
 
 
+def prod(x):
+    """The digits of a·b, least significant first; x is a's digits then b's, most significant first."""
+    digits = len(x) // 2
+    a = int("".join(map(str, x[:digits])))
+    b = int("".join(map(str, x[digits:])))
+    return [int(c) for c in reversed(str(a * b).zfill(2 * digits))]
+
+
 def samples(kind, n, count, seed, variant="seminar", value_min=-9, value_max=9, modulus=19, m=2):
     """Yield (x, y) forward samples exactly as the seminar's generators draw them."""
+    if kind == "prod":  # digits 0 … 9; the variant and value range do not apply
+        rng = np.random.default_rng(seed)
+        for _ in range(count):
+            x = [int(v) for v in rng.integers(0, 10, size=n)]
+            yield x, prod(x)
+        return
     if kind == "index":
         rng = random.Random(seed)
         for _ in range(count):

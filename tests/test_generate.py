@@ -77,6 +77,38 @@ def test_index_layout_and_default_seeds(tmp_path):
     assert (folder / "data.train").read_text().splitlines()[0] == "11 2 1 12 5 4 4 3 12 2 11 12 9 : 12 9" + " 12" * 11
 
 
+def test_prod_layout_bytes_and_default_seeds(tmp_path):
+    # The default test seed comes from cotorder.runs.TEST_SEEDS["prod"], which is 123.
+    result = run_script("prod", "--sequence-lengths", 2, 6, 40, *small(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n=2", "n=40", "n=6"]
+    for n in (2, 6, 40):
+        folder = tmp_path / f"n={n}"
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "data-inv.test",
+            "data-inv.train",
+            "data.test",
+            "data.train",
+        ]
+        train = list(reference.samples("prod", n, 40, 42))
+        test = list(reference.samples("prod", n, 10, 123))
+        assert (folder / "data.train").read_text() == reference.file_text(train)
+        assert (folder / "data.test").read_text() == reference.file_text(test)
+        inverse = list(range(n - 1, -1, -1))
+        assert (folder / "data-inv.train").read_text() == reference.file_text(train, inverse)
+        assert (folder / "data-inv.test").read_text() == reference.file_text(test, inverse)
+    # 076 · 448 = 34048: forward is least significant digit first, inverse the usual writing.
+    assert (tmp_path / "n=6" / "data.train").read_text().startswith("0 7 6 4 4 8 : 8 4 0 4 3 0\n")
+    assert (tmp_path / "n=6" / "data-inv.train").read_text().startswith("0 7 6 4 4 8 : 0 3 4 0 4 8\n")
+
+
+def test_prod_odd_length_exits_2_naming_the_flag(tmp_path):
+    result = run_script("prod", "--sequence-lengths", 4, 7, "--output-root", tmp_path / "out")
+    assert result.returncode == 2
+    assert "prod needs an even --sequence-lengths (two operands of n/2 digits), got 7" in result.stderr
+    assert not list(tmp_path.rglob("data*"))
+
+
 @pytest.mark.parametrize("kind,extra", [("relu", []), ("square", []), ("index", ["--m", "3"])])
 def test_permutation_writes_beside_forward(tmp_path, kind, extra):
     n = 5
@@ -132,6 +164,8 @@ BAD = [
     ("relu", ["--sequence-lengths", "3", "--value-min", "5", "--value-max", "2"], "--value-min 5", "--value-max 2"),
     ("square", ["--sequence-lengths", "3", "--modulus", "1"], "--modulus", "got 1"),
     ("relu", ["--sequence-lengths", "1"], "--sequence-lengths", "got 1"),
+    ("prod", ["--sequence-lengths", "0"], "--sequence-lengths", "must be at least 2, got 0"),
+    ("prod", ["--sequence-lengths", "4", "--value-max", "3"], "--value-max", "unrecognized"),
     ("index", ["--sequence-lengths", "5", "--m", "0"], "--m", "got 0"),
     ("relu", ["--sequence-lengths", "3", "--train-samples", "0"], "--train-samples", "got 0"),
     ("square", ["--sequence-lengths", "3", "--test-samples", "-2"], "--test-samples", "got -2"),

@@ -9,18 +9,10 @@ import torch
 import torch.nn.functional as F
 from training_helpers import tiny_config, write_relu
 
-from cotorder.config import resolve
+from cotorder.candidates import assign_orders, candidate_orders, disjoint_inputs, order_label, write_mixed
+from cotorder.config import resolve, total_steps
 from cotorder.orders import apply_order
-from cotorder.profiling import (
-    assign_orders,
-    candidate_orders,
-    disjoint_inputs,
-    order_label,
-    order_losses,
-    rank,
-    total_steps,
-    write_mixed,
-)
+from cotorder.profiling import order_losses, rank
 from cotorder.tasks import Task
 from cotorder.training import build_model, build_tokenizer, make_collator
 

@@ -5,7 +5,7 @@ import pytest
 import reference
 
 from cotorder.orders import apply_order, check_permutation, order_positions, parse_permutation
-from cotorder.tasks import KIND_SETTINGS, SettingError, Task
+from cotorder.tasks import KIND_SETTINGS, KINDS, SettingError, Task
 
 
 def first_sample(task, n, seed=42):
@@ -26,6 +26,99 @@ def test_index_vector():
     x, y = first_sample(Task("index", m=2), 13)
     assert x == [11, 2, 1, 12, 5, 4, 4, 3, 12, 2, 11, 12, 9]
     assert y == [12, 9] + [12] * 11
+
+
+def test_prod_vector():
+    # 076 · 448 = 34048, written 034048, least significant digit first.
+    assert first_sample(Task("prod"), 6) == ([0, 7, 6, 4, 4, 8], [8, 4, 0, 4, 3, 0])
+
+
+def test_prod_by_hand():
+    # 12 · 34 = 408 → 0408; 99 · 99 = 9801; 00 · 57 = 0000; 9 · 9 = 81 (D = 1).
+    task = Task("prod")
+    assert task.outputs(np.array([[1, 2, 3, 4], [9, 9, 9, 9], [0, 0, 5, 7]])).tolist() == [
+        [8, 0, 4, 0],
+        [1, 0, 8, 9],
+        [0, 0, 0, 0],
+    ]
+    assert task.outputs(np.array([[9, 9]])).tolist() == [[1, 8]]
+    inverse = apply_order(task.outputs(np.array([[1, 2, 3, 4]])), order_positions("inverse", 4))
+    assert inverse.tolist() == [[0, 4, 0, 8]]  # the usual writing, most significant first
+
+
+def digits_of(number, width):
+    return [int(c) for c in str(number).zfill(width)]
+
+
+def test_prod_beyond_int64():
+    # D = 20: products up to 10^40, far past int64; the all-nines case carries through every column.
+    task = Task("prod")
+    x = task.sample_inputs(40, 500, seed=9)
+    extremes = [digits_of(10**20 - 1, 20) * 2, digits_of(10**20 - 1, 20) + digits_of(1, 20), [0] * 40]
+    x = np.concatenate([x, np.array(extremes)])
+    y = task.outputs(x)
+    for row, out in zip(x.tolist(), y.tolist(), strict=True):
+        a, b = int("".join(map(str, row[:20]))), int("".join(map(str, row[20:])))
+        assert out[::-1] == digits_of(a * b, 40)
+    assert y[-3].tolist()[::-1] == digits_of((10**20 - 1) ** 2, 40)
+
+
+@pytest.mark.parametrize("variant", ["seminar", "paper"])
+@pytest.mark.parametrize("seed", [0, 42, 123])
+@pytest.mark.parametrize("n", [2, 4, 10, 30])
+def test_prod_matches_reference(variant, seed, n):
+    task = Task("prod", variant=variant)
+    x = task.sample_inputs(n, 300, seed)
+    expected = list(reference.samples("prod", n, 300, seed))
+    assert x.tolist() == [sample[0] for sample in expected]
+    assert task.outputs(x).tolist() == [sample[1] for sample in expected]
+
+
+def test_prod_variant_changes_nothing():
+    x = Task("prod").sample_inputs(8, 200, 5)
+    assert (Task("prod", variant="paper").sample_inputs(8, 200, 5) == x).all()
+    assert (Task("prod", variant="paper").outputs(x) == Task("prod").outputs(x)).all()
+
+
+@pytest.mark.parametrize("n", [2, 8, 30])
+def test_prod_value_range(n):
+    task = Task("prod")
+    assert task.value_range(n) == (0, 9)
+    x = task.sample_inputs(n, 2000, seed=1)
+    both = np.concatenate([x, task.outputs(x)])
+    assert both.min() == 0 and both.max() == 9
+
+
+def test_prod_refuses_odd_n():
+    task = Task("prod")
+    message = r"prod needs an even n \(two operands of n/2 digits\), got 7"
+    for call in (lambda: task.check_length(7), lambda: task.sample_inputs(7, 3, 0)):
+        with pytest.raises(SettingError, match=message) as error:
+            call()
+        assert error.value.key == "n"
+    with pytest.raises(SettingError, match="got 3"):
+        task.outputs(np.zeros((2, 3), dtype=np.int64))
+    with pytest.raises(SettingError, match="prod needs an even --sequence-lengths .*, got 5"):
+        task.check_length(5, name=lambda key: "--sequence-lengths")
+    task.check_length(2)
+    task.check_length(40)
+
+
+@pytest.mark.parametrize("kind,params", [("relu", {}), ("square", {}), ("index", {"m": 2}), ("prod", {})])
+def test_check_length(kind, params):
+    task = Task(kind, **params)
+    for n in (1, 0, -4):
+        with pytest.raises(SettingError, match=f"n must be at least 2, got {n}") as error:
+            task.check_length(n)
+        assert error.value.key == "n"
+    with pytest.raises(SettingError, match="data.n must be at least 2, got 1"):
+        task.check_length(1, name=lambda key: f"data.{key}")
+    for bad in ("8", 8.0, True, None):
+        with pytest.raises(SettingError, match="n must be an integer"):
+            task.check_length(bad)
+    task.check_length(2)
+    if kind != "prod":
+        task.check_length(7)
 
 
 def test_relu_orders_vector():
@@ -131,6 +224,8 @@ def test_parse_permutation():
         ({"kind": "index", "m": 0}, "m", "m must be at least 1, got 0"),
         ({"kind": "index"}, "m", "index tasks need m"),
         ({"kind": "relu", "m": 2}, "m", "not a setting of relu tasks"),
+        ({"kind": "prod", "value_max": 9}, "value_max", "not a setting of prod tasks"),
+        ({"kind": "prod", "variant": "book"}, "variant", "unknown variant 'book'"),
         ({"kind": "square", "colour": 2}, "colour", "unknown task setting"),
         ({"kind": "relu", "value_max": "9"}, "value_max", "must be an integer, got '9'"),
         ({"kind": "index", "m": True}, "m", "must be an integer, got True"),
@@ -155,6 +250,11 @@ def test_settings_round_trip_with_only_the_kinds_settings(kind):
     settings = task.settings()
     assert set(settings) == {"kind", "variant", *KIND_SETTINGS[kind]}
     assert Task.from_settings(settings) == task
+
+
+def test_prod_is_a_kind_without_settings():
+    assert "prod" in KINDS and KIND_SETTINGS["prod"] == ()
+    assert Task.from_settings({"kind": "prod", "variant": "paper"}).settings() == {"kind": "prod", "variant": "paper"}
 
 
 def test_defaults_are_the_seminars():

@@ -2,7 +2,7 @@
 
 from _job import log_to  # first: puts the workflow's package on sys.path
 
-from cotorder.profiling import write_profile_data
+from cotorder.candidates import write_profile_data
 
 log_to(snakemake.log[0])
 write_profile_data(

@@ -1,0 +1,80 @@
+"""Candidate orders for loss profiling, and a mixed training set written in them (numpy only).
+
+An order is a permutation of the n CoT steps: the forward position written at each place.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .generate import write_split
+from .orders import check_permutation, order_positions
+from .tasks import Task
+
+CANDIDATE_KINDS = ("random", "forward_plus_random")
+
+
+def candidate_orders(n: int, kind: str | None = None, count: int | None = None, seed: int = 0, orders=None):
+    """The candidate orders: ``orders`` as given, or ``count`` drawn as ``kind`` says from ``seed``."""
+    if orders is not None:
+        checked = [check_permutation(order, n) for order in orders]
+        repeated = [order for i, order in enumerate(checked) if order in checked[:i]]
+        if repeated:
+            raise ValueError(f"order {repeated[0]} appears more than once among the candidates")
+        return checked
+    if kind not in CANDIDATE_KINDS:
+        raise ValueError(f"unknown candidate set {kind!r} (expected {', '.join(CANDIDATE_KINDS)} or a list of orders)")
+    if count > math.factorial(n):
+        raise ValueError(f"{count} distinct orders asked for, but n = {n} has only {math.factorial(n)}")
+    rng = np.random.default_rng(seed)
+    chosen = [tuple(range(n))] if kind == "forward_plus_random" else []
+    seen = set(chosen)
+    while len(chosen) < count:
+        order = tuple(rng.permutation(n).tolist())
+        if order not in seen:
+            seen.add(order)
+            chosen.append(order)
+    return [list(order) for order in chosen]
+
+
+def order_label(order, n: int) -> str:
+    """``forward``, ``inverse`` or empty."""
+    for name in ("forward", "inverse"):
+        if list(order) == order_positions(name, n):
+            return name
+    return ""
+
+
+def assign_orders(count: int, orders: int, seed: int) -> np.ndarray:
+    """The candidate index of each of ``count`` samples: balanced (⌊count/orders⌋ or ⌈count/orders⌉ each), shuffled."""
+    return np.random.default_rng(seed).permutation(np.arange(count) % orders)
+
+
+def write_mixed(y: np.ndarray, candidates, assignment: np.ndarray) -> np.ndarray:
+    """Each row of the forward CoT ``y`` written in its assigned candidate order."""
+    positions = np.asarray(candidates)[assignment]  # (N, n)
+    return np.take_along_axis(np.asarray(y), positions, axis=1)
+
+
+def disjoint_inputs(task, n: int, count: int, seed: int, exclude: np.ndarray) -> np.ndarray:
+    """``count`` inputs drawn from ``seed``, skipping any that is a row of ``exclude`` (another split's inputs)."""
+    excluded = {row.tobytes() for row in np.asarray(exclude, dtype=np.int64)}
+    drawn = task.sample_inputs(n, 2 * count + 16, seed)
+    kept = drawn[[row.tobytes() not in excluded for row in drawn]][:count]
+    if len(kept) < count:
+        raise ValueError(f"cannot draw {count} validation inputs apart from the test split at n = {n}")
+    return kept
+
+
+def write_profile_data(data: dict, *, train_path, validation_path) -> None:
+    """A profile's mixed training split (each sample in its assigned candidate order) and its validation split
+    (forward order; no input of the task's test split)."""
+    task, n = Task.from_settings(data["task"]), data["n"]
+    x = task.sample_inputs(n, data["train_samples"], data["train_seed"])
+    assignment = assign_orders(len(x), len(data["candidates"]), data["assignment_seed"])
+    write_split(train_path, x, write_mixed(task.outputs(x), data["candidates"], assignment))
+    test = task.sample_inputs(n, data["test_samples"], data["test_seed"])
+    validation = disjoint_inputs(task, n, data["validation_samples"], data["validation_seed"], test)
+    write_split(validation_path, validation, task.outputs(validation))
