@@ -16,8 +16,12 @@ from .tasks import Task
 CANDIDATE_KINDS = ("random", "forward_plus_random")
 
 
-def candidate_orders(n: int, kind: str | None = None, count: int | None = None, seed: int = 0, orders=None):
-    """The candidate orders: ``orders`` as given, or ``count`` drawn as ``kind`` says from ``seed``."""
+def candidate_orders(
+    n: int, kind: str | None = None, count: int | None = None, seed: int = 0, orders=None, include=()
+) -> list[list[int]]:
+    """The candidate orders: ``orders`` as given, or ``count`` orders: the named ones in ``include``
+    (``forward``, ``inverse``; ``forward_plus_random`` includes forward) first, then distinct random
+    ones drawn from ``seed``."""
     if orders is not None:
         checked = [check_permutation(order, n) for order in orders]
         repeated = [order for i, order in enumerate(checked) if order in checked[:i]]
@@ -26,10 +30,13 @@ def candidate_orders(n: int, kind: str | None = None, count: int | None = None, 
         return checked
     if kind not in CANDIDATE_KINDS:
         raise ValueError(f"unknown candidate set {kind!r} (expected {', '.join(CANDIDATE_KINDS)} or a list of orders)")
+    named = list(dict.fromkeys((["forward"] if kind == "forward_plus_random" else []) + list(include)))
+    chosen = list(dict.fromkeys(tuple(order_positions(name, n)) for name in named))  # n = 1 would merge them
+    if count < len(chosen):
+        raise ValueError(f"count {count} is smaller than the {len(chosen)} orders included ({', '.join(named)})")
     if count > math.factorial(n):
         raise ValueError(f"{count} distinct orders asked for, but n = {n} has only {math.factorial(n)}")
     rng = np.random.default_rng(seed)
-    chosen = [tuple(range(n))] if kind == "forward_plus_random" else []
     seen = set(chosen)
     while len(chosen) < count:
         order = tuple(rng.permutation(n).tolist())

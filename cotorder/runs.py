@@ -274,7 +274,12 @@ def _profile(name: str, entry: Mapping, tasks: Mapping) -> Profile:
     given = entry["candidates"]
     try:
         candidates = candidate_orders(
-            n, given.get("kind"), given.get("count"), given.get("seed", 0), given.get("orders")
+            n,
+            given.get("kind"),
+            given.get("count"),
+            given.get("seed", 0),
+            given.get("orders"),
+            given.get("include", ()),
         )
     except ValueError as error:
         raise ConfigError(f"{where}.candidates: {error}") from None

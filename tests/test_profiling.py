@@ -46,6 +46,12 @@ def test_candidates_are_distinct_orders_seeded(kind):
         assert orders[0] == [0, 1, 2, 3, 4] and [0, 1, 2, 3, 4] not in orders[1:]
 
 
+def test_named_orders_come_first():
+    orders = candidate_orders(4, "random", 10, seed=1, include=["inverse", "forward"])
+    assert orders[:2] == [[3, 2, 1, 0], [0, 1, 2, 3]] and len({tuple(o) for o in orders}) == 10
+    assert candidate_orders(4, "forward_plus_random", 5, include=["inverse"])[:2] == [[0, 1, 2, 3], [3, 2, 1, 0]]
+
+
 def test_every_order_of_small_n():
     assert sorted(map(tuple, candidate_orders(3, "random", 6, seed=0))) == sorted(
         {(a, b, c) for a in range(3) for b in range(3) for c in range(3) if len({a, b, c}) == 3}
@@ -57,6 +63,7 @@ def test_every_order_of_small_n():
     [
         ((3, "random", 7), "7 distinct orders asked for, but n = 3 has only 6"),
         ((3, "sorted", 2), "unknown candidate set 'sorted'"),
+        ((3, "forward_plus_random", 1, 0, None, ["inverse"]), "count 1 is smaller than the 2 orders included"),
         ((3, None, None, 0, [[0, 1, 2], [0, 1, 2]]), r"order \[0, 1, 2\] appears more than once"),
         ((3, None, None, 0, [[0, 1]]), "has length 2, expected n = 3"),
     ],

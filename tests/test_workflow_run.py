@@ -214,3 +214,42 @@ def test_report_holds_table_and_plots_with_captions(done):
         assert f'"{path}": {{"name"' in report, path
     assert "Success rate (exact match of the whole CoT" in report
     assert "indexed by its <em>forward</em> position" in report
+
+
+def test_profile_runs_from_nothing_and_reruns_only_what_changed(tmp_path):
+    folder = copy_workflow(tmp_path)
+
+    def profile_only(config):
+        config["run_tasks"] = []
+        config["profiles"] = {
+            "tiny": {
+                "task": "relu",
+                "n": 4,
+                "candidates": {"kind": "forward_plus_random", "count": 6, "seed": 1},
+                "train_samples": 300,
+                "validation_samples": 20,
+                "score_points": 3,
+                "model": {"d_model": 32, "decoder_ffn_dim": 64, "dropout": 0.0},
+                "train": {"max_steps": 6, "batch_size": 32, "learning_rate": 1e-3},
+            }
+        }
+
+    edit_tiny(folder, profile_only)
+    ok(snakemake(folder, *LOCAL))
+    profile = folder / "results" / "profiles" / "tiny"
+    with open(profile / "losses.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(row["rank"]) for row in rows] == [1, 2, 3, 4, 5, 6]
+    assert [column for column in rows[0] if column.startswith("loss_step")] == [
+        "loss_step2",
+        "loss_step4",
+        "loss_step6",
+    ]
+    assert sorted(row["label"] for row in rows) == ["", "", "", "", "", "forward"]
+    assert [float(row["score"]) for row in rows] == sorted(float(row["score"]) for row in rows)
+    assert (profile / "losses.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len((profile / "data.train").read_text().splitlines()) == 300
+    assert not (folder / "results" / "summary.csv").exists()  # run_tasks: [] trains no run
+
+    edit_tiny(folder, lambda c: c["profiles"]["tiny"]["train"].update(learning_rate=2e-3))
+    assert planned(folder) == {"profile": ["profile=tiny"], "profile_plot": ["profile=tiny"], "all": [""]}
