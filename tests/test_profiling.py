@@ -9,10 +9,18 @@ import torch
 import torch.nn.functional as F
 from training_helpers import tiny_config, write_relu
 
-from cotorder.candidates import assign_orders, candidate_orders, disjoint_inputs, order_label, write_mixed
+from cotorder.candidates import (
+    assign_orders,
+    candidate_orders,
+    disjoint_inputs,
+    order_label,
+    write_mixed,
+    write_profile_data,
+)
 from cotorder.config import resolve, total_steps
 from cotorder.orders import apply_order
-from cotorder.profiling import order_losses, rank
+from cotorder.profiling import order_losses, rank, run_profile
+from cotorder.runs import plan
 from cotorder.tasks import Task
 from cotorder.training import build_model, build_tokenizer, make_collator
 
@@ -145,3 +153,35 @@ def test_rank_by_each_criterion():
     assert ranked["mean"].tolist() == pytest.approx([0.95, 1.25, 1.9])
     with pytest.raises(ValueError, match="rank_by 'best'"):
         rank(losses, "best")
+
+
+def test_forward_relu_ranks_first_among_random_orders(tmp_path):
+    """The method's central claim at the smallest scale where it held on this CPU: relu, n = 6, forward among
+    15 random orders, 2,000 samples, 100 steps of a 1-layer d_model 128 model (rank 1 for candidate seeds 0-4;
+    at n = 5 among 7 random orders forward ranked 2, 1 and 3 for seeds 0, 1, 2)."""
+    config = {
+        "run_tasks": [],
+        "tasks": {"relu": {"kind": "relu", "n": [6], "directions": ["forward"]}},
+        "profiles": {
+            "relu": {
+                "task": "relu",
+                "n": 6,
+                "candidates": {"kind": "forward_plus_random", "count": 16, "seed": 0},
+                "train_samples": 2000,
+                "validation_samples": 200,
+                "model": {"d_model": 128, "decoder_ffn_dim": 512, "dropout": 0.0},
+                "train": {"batch_size": 64, "learning_rate": 1e-3, "max_steps": 100},
+            }
+        },
+    }
+    profile = vars(plan(config).profiles["relu"])
+    paths = {"train_path": tmp_path / "data.train", "validation_path": tmp_path / "data.valid"}
+    write_profile_data(profile["data"], **paths)
+    table = run_profile(profile, **paths, output_dir=tmp_path / "model", checkpoint_dir=tmp_path / "checkpoints",
+                        losses_path=tmp_path / "losses.csv", num_threads=2)  # fmt: skip
+    assert table.loc[0, "label"] == "forward", table.head(3)
+    assert table["order"].nunique() == 16 and pd.read_csv(tmp_path / "losses.csv")["rank"].tolist() == list(
+        range(1, 17)
+    )
+    assert [c for c in table.columns if c.startswith("loss_step")] == ["loss_step25", "loss_step50", "loss_step75",
+                                                                       "loss_step100"]  # fmt: skip
