@@ -1,6 +1,8 @@
 rule profile_data:
     input:
-        code=package_files("tasks.py", "orders.py", "datafiles.py", "generate.py", "candidates.py"),
+        code=package_files(
+            "tasks.py", "orders.py", "datafiles.py", "generate.py", "candidates.py"
+        ),
     output:
         train=f"{PROFILE}/data.train",
         validation=f"{PROFILE}/data.valid",

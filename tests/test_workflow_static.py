@@ -13,6 +13,8 @@ CONFIGS = {
     "default": [],
     "quick": ["--configfile", "experiments/quick.yaml"],
     "paper": ["--configfile", "experiments/paper.yaml"],
+    "profiling_demo": ["--configfile", "experiments/profiling_demo.yaml"],
+    "profiling_paper": ["--configfile", "experiments/profiling_paper.yaml"],
 }
 
 
@@ -56,6 +58,15 @@ def test_dry_run_plans_every_chain(workflow, name, runs):
         assert counts["train"] == runs
 
 
+@pytest.mark.parametrize("name,profiles", [("profiling_demo", 4), ("profiling_paper", 3)])
+def test_dry_run_plans_every_profile_and_no_run(workflow, name, profiles):
+    result = workflow("--dry-run", *CONFIGS[name])
+    assert result.returncode == 0, result.stdout + result.stderr
+    counts = job_counts(result.stdout)
+    assert counts["profile_data"] == counts["profile"] == counts["profile_plot"] == profiles
+    assert "train" not in counts and "summarize" not in counts  # run_tasks: []
+
+
 def write_config(folder, text):
     (folder / "overlay.yaml").write_text(text)
     return ["--configfile", "overlay.yaml"]
@@ -68,6 +79,20 @@ BAD_CONFIGS = [
     ("tasks: {relu: {kind: relu, n: five, directions: [forward]}}", "'five' is not of type 'array'"),
     ("tasks: {relu: {kind: relu, n: [5], directions: [forward], m: 3}}", "tasks.relu.m: not a setting of relu"),
     ("run_tasks: [relu, cube]", "run_tasks: 'cube': no such task"),
+    ("tasks: {p: {kind: prod, n: [5], directions: [forward]}}", "tasks.p.n: prod needs an even n"),
+    (
+        "profiles: {p: {task: cube, n: 4, candidates: {kind: random, count: 3}}}",
+        "profiles.p.task: 'cube': no such task",
+    ),
+    (
+        "profiles: {p: {task: relu, n: 3, candidates: {kind: random, count: 7}}}",
+        "profiles.p.candidates: 7 distinct orders asked for, but n = 3 has only 6",
+    ),
+    (
+        "profiles: {p: {task: relu, n: 4, candidates: {kind: random, count: 3}, train: {save_steps: 5}}}",
+        "profiles.p.train.save_steps: set by score_points",
+    ),
+    ("profiles: {p: {task: relu, n: 4, candidates: {kind: best, count: 3}}}", "profiles"),
     ("tasks: {relu: {kind: relu, n: [5], directions: [sideways]}}", "tasks.relu.directions: 'sideways'"),
     (
         "permutations: {swap: {positions: [1, 0, 2]}}\ntasks: {relu: {kind: relu, n: [5], directions: [swap]}}",
@@ -100,7 +125,7 @@ def test_bad_config_is_refused_before_any_job(workflow, text, message):
     assert result.returncode != 0
     assert message in result.stdout + result.stderr
     assert not (workflow.dir / "results").exists()
-    if "tasks." in message or "run_tasks" in message:  # our checks, not the schema's: one line, no traceback
+    if message.startswith(("tasks.", "run_tasks", "profiles.")):  # our checks, not the schema's: no traceback
         assert 'File "' not in result.stderr, result.stderr
 
 
