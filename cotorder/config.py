@@ -21,6 +21,9 @@ from .tasks import SETTINGS as TASK_SETTINGS
 from .tasks import SettingError, Task
 
 REQUIRED = "<required>"
+MIXED = "mixed"
+# The Trainer's optimizers (transformers' OptimizerNames) that need no package beyond torch.
+OPTIMIZERS = ("adamw_torch_fused", "adamw_torch", "adafactor", "sgd", "adagrad", "rmsprop")
 MODEL_TYPES = ("bart", "decoder_only", "generic")
 
 
@@ -72,7 +75,10 @@ def _bool(value):
 
 
 def _order(value):
-    """``forward``, ``inverse``, a list of 0-based positions or the text ``"1,0,2"``."""
+    """``forward``, ``inverse``, a list of 0-based positions, the text ``"1,0,2"``, or ``mixed`` (every line in
+    an order of its own: a loss-profiling mixture)."""
+    if value == MIXED:
+        return value
     if isinstance(value, str):
         return parse_order(value)
     if isinstance(value, list | tuple) and all(isinstance(p, int) and not isinstance(p, bool) for p in value):
@@ -114,7 +120,7 @@ SCHEMA = {
         "warmup_ratio": (0.1, _number(float, 0)),
         "lr_scheduler_type": ("linear", _choice("linear", "constant", "constant_with_warmup", "cosine")),
         "max_grad_norm": (1.0, _number(float, 0)),
-        "optimizer": ("adamw_torch_fused", _text()),  # AdamW; the fused kernel (also on CPU)
+        "optimizer": ("adamw_torch_fused", _choice(*OPTIMIZERS)),  # AdamW; the fused kernel (also on CPU)
         "seed": (42, _number(int, 0)),
         "save_steps": (500, _number(int, 1)),
         "save_total_limit": (2, _number(int, 1)),
@@ -194,10 +200,12 @@ def _check_together(config: dict) -> None:
     data, model = config["data"], config["model"]
     try:
         task_of(data).check_length(data["n"])
+        task_of(data).check_window(data["n"])
     except SettingError as error:
-        raise ValueError(f"data.n: {error.message}") from None
+        raise ValueError(f"data.{error.key}: {error.message}") from None
     try:
-        order_positions(data["order"], data["n"])
+        if data["order"] != MIXED:
+            order_positions(data["order"], data["n"])
     except ValueError as error:
         raise ValueError(f"data.order: {error}") from None
     for side in ("encoder", "decoder"):
@@ -206,6 +214,14 @@ def _check_together(config: dict) -> None:
             raise ValueError(f"model.num_{side}_heads: {heads} does not divide model.d_model {model['d_model']}")
     if model["model_type"] != "decoder_only" and model["num_encoder_layers"] < 1:
         raise ValueError(f"model.num_encoder_layers: must be at least 1 for {model['model_type']}")
+    for key in ("num_train_samples", "num_test_samples"):
+        if data[key] == 0:
+            raise ValueError(f"data.{key}: must be -1 (all) or at least 1, got 0")
+    train = config["train"]
+    if train["max_steps"] <= 0 and train["num_train_epochs"] == 0:
+        raise ValueError(
+            "train.num_train_epochs: 0 (with max_steps -1) would train no step and evaluate an untrained model"
+        )
     if model["max_sequence_length"] < data["n"] + 2:
         raise ValueError(f"model.max_sequence_length: {model['max_sequence_length']} < n + 2 = {data['n'] + 2}")
 
@@ -213,7 +229,12 @@ def _check_together(config: dict) -> None:
 def load_config(path: str | Path) -> dict:
     """Read a YAML config file and :func:`resolve` it."""
     with open(path) as handle:
-        raw = yaml.safe_load(handle)
+        try:
+            raw = yaml.safe_load(handle)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark else str(path)
+            raise ValueError(f"{where}: not valid YAML ({getattr(error, 'problem', None) or error})") from None
     try:
         return resolve(raw or {})
     except ValueError as error:

@@ -15,9 +15,11 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import torch
+import yaml
 from transformers import PreTrainedTokenizerFast
 
 from . import training
+from .config import MIXED
 from .datafiles import atomic_write
 from .orders import order_positions
 
@@ -139,10 +141,36 @@ def write_predictions(path, inputs, targets, predictions) -> None:
         handle.write(text.getvalue())
 
 
+def trained_for(model_dir) -> dict | None:
+    """The ``data`` section a model was trained with (task settings, n, order), if its folder records it."""
+    path = Path(model_dir) / training.CONFIG_FILE
+    if not path.is_file():
+        return None  # a Trainer checkpoint folder, or a model from elsewhere
+    return yaml.safe_load(path.read_text())["data"]
+
+
+def check_order(order, recorded: dict, model_dir) -> list[int]:
+    """The positions of ``order`` (None: the model's own); an order other than the model's is an error."""
+    if recorded["order"] == MIXED:
+        raise ValueError(
+            f"{model_dir} was trained on a mixture of orders (a loss profile): it has no order to evaluate"
+        )
+    own = order_positions(recorded["order"], recorded["n"])
+    if order is None:
+        return own
+    given = order_positions(order, recorded["n"])
+    if given != own:
+        raise ValueError(
+            f"order {order} ({given}) is not the order {recorded['order']} ({own}) that {model_dir} was trained on "
+            f"({training.CONFIG_FILE})"
+        )
+    return own
+
+
 def evaluate(
     model_dir,
     test_path,
-    order="forward",
+    order=None,
     *,
     metrics_path,
     predictions_path,
@@ -151,20 +179,28 @@ def evaluate(
     device: str = "auto",
     num_threads: int | None = None,
 ) -> dict:
-    """Evaluate the model in ``model_dir`` on ``test_path`` (outputs written in ``order``).
+    """Evaluate the model in ``model_dir`` on ``test_path`` (outputs written in ``order``; None: the model's).
 
-    Writes ``metrics_path`` (JSON) and ``predictions_path`` atomically and returns the metrics.
+    Where the model folder records what it was trained for, the order must be that one, and the test
+    data is checked against its task and n (:func:`cotorder.training.load_split`).  Writes
+    ``metrics_path`` (JSON) and ``predictions_path`` atomically and returns the metrics.
     """
     start = time.perf_counter()
     model_dir = Path(model_dir)
+    if not (model_dir / "config.json").is_file():
+        raise FileNotFoundError(f"{model_dir}: no trained model there (no config.json)")
+    recorded = trained_for(model_dir)
+    if recorded is not None:
+        order = check_order(order, recorded, model_dir)
     training.set_threads(num_threads)
     device, bf16 = training.select_device(device)
     tokenizer = PreTrainedTokenizerFast.from_pretrained(model_dir)
     model = training.load_model(model_dir).to(device)
-    dataset = training.load_split(test_path, tokenizer, num_samples)
+    data = None if recorded is None else {**recorded, "order": order}
+    dataset = training.load_split(test_path, tokenizer, num_samples, data)
     inputs = [_values(ids, tokenizer) for ids in dataset.input_texts]
     targets = [_values(ids, tokenizer) for ids in dataset.target_texts]
-    positions = order_positions(order, len(targets[0]))
+    positions = order_positions("forward" if order is None else order, len(targets[0]))
 
     generation_start = time.perf_counter()
     result = predict(model, dataset, tokenizer, batch_size, device, bf16)

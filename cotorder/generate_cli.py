@@ -95,7 +95,9 @@ def main(kind: str, argv: list[str] | None = None) -> int:
     task = _task_from_args(kind, args, parser)
     try:
         for n in args.sequence_lengths:
-            task.check_length(n, name=lambda key: "--sequence-lengths")
+            spelling = lambda key: "--sequence-lengths" if key == "n" else _flag(key)  # noqa: E731
+            task.check_length(n, name=spelling)
+            task.check_window(n, name=spelling)
     except SettingError as error:
         parser.error(error.message)
     permutation = None

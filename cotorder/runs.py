@@ -185,8 +185,9 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping) -> list[Run]:
     for n in entry["n"]:
         try:
             task.check_length(n)
+            task.check_window(n)
         except SettingError as error:
-            raise ConfigError(f"{where}.n: {error.message}") from None
+            raise ConfigError(f"{where}.{error.key}: {error.message}") from None
     runs = []
     for n in entry["n"]:
         for direction in entry["directions"]:
@@ -266,8 +267,10 @@ def _profile(name: str, entry: Mapping, tasks: Mapping) -> Profile:
     n = entry["n"]
     try:
         task.check_length(n)
+        task.check_window(n)
     except SettingError as error:
-        raise ConfigError(f"{where}.n: {error.message}") from None
+        key = "n" if error.key == "n" else f"task ({entry['task']}).{error.key}"
+        raise ConfigError(f"{where}.{key}: {error.message}") from None
     settings = {**PROFILE_SETTINGS, **{key: entry[key] for key in PROFILE_SETTINGS if key in entry}}
     splits = {**default_splits(task.kind), **{key: task_entry[key] for key in SPLIT_KEYS if key in task_entry}}
     splits.update({key: entry[key] for key in ("train_samples", "train_seed") if key in entry})
@@ -287,7 +290,7 @@ def _profile(name: str, entry: Mapping, tasks: Mapping) -> Profile:
     for key, owner in owners.items():
         if key in (entry.get("train") or {}):
             raise ConfigError(f"{where}.train.{key}: {owner}, not by the workflow config")
-    training = _training(task, n, "forward", entry, where, PROFILE_DEFAULTS)
+    training = _training(task, n, "mixed", entry, where, PROFILE_DEFAULTS)
     steps = configuration.total_steps(splits["train_samples"], training["train"])
     training["train"]["save_steps"] = max(1, math.ceil(steps / settings["score_points"]))
     training["train"]["save_total_limit"] = settings["score_points"] + 1

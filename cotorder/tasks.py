@@ -113,6 +113,17 @@ class Task:
         if self.kind == "prod" and n % 2:
             raise SettingError("n", f"prod needs an even {name('n')} (two operands of n/2 digits), got {n}")
 
+    def check_window(self, n: int, name: Callable[[str], str] = str) -> None:
+        """Raise :class:`SettingError` (key ``m``) where an index window is longer than the n − 1 outputs before
+        the last: it would silently act as m = n − 1.  What configs and the command line are checked with; the
+        recurrence itself (:meth:`outputs`) accepts any window."""
+        if self.kind == "index" and self.m > n - 1:
+            raise SettingError(
+                "m",
+                f"the index window {name('m')} = {self.m} is longer than the {n - 1} outputs before the last at "
+                f"{name('n')} = {n} (it would act as {name('m')} = {n - 1})",
+            )
+
     def sample_inputs(self, n: int, count: int, seed: int) -> np.ndarray:
         """The ``(count, n)`` inputs the seminar's generators draw from ``seed``."""
         self.check_length(n)

@@ -22,6 +22,7 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
 import yaml
 from calt.io.base import StandardDataCollator, StandardDataset
@@ -38,6 +39,9 @@ from transformers import set_seed as hf_set_seed
 
 from . import config as configuration
 from .datafiles import DataFormatError, atomic_write, parse_line
+from .orders import order_positions
+
+CHECKED_LINES = 100  # lines of a data file whose CoT is recomputed from its inputs
 
 # The Trainer says so at every checkpoint where file times are coarse, then orders by step: harmless.
 warnings.filterwarnings("ignore", message="mtime may not be reliable")
@@ -100,11 +104,16 @@ class CotLoadPreprocessor:
     calt pitfall: its default text reader splits on '#' and silently skips lines
     without one.  This hook parses each line with :func:`cotorder.datafiles.parse_line`
     and checks every number against the vocabulary, so a bad line is an error
-    naming file and line.
+    naming file and line.  Given the run's ``data`` section, it also checks every
+    line's length against n and recomputes the CoT of the first
+    :data:`CHECKED_LINES` lines with the declared task and order.
     """
 
-    def __init__(self, path, vocab: set[str]):
-        self.path, self.vocab, self.line = path, vocab, 0
+    def __init__(self, path, vocab: set[str], data: dict | None = None):
+        self.path, self.vocab, self.line, self.data = path, vocab, 0, data
+        if data is not None:
+            self.task = configuration.task_of(data)
+            self.positions = None if data["order"] == configuration.MIXED else order_positions(data["order"], data["n"])
 
     def process_sample(self, source: str) -> tuple[str, str]:
         self.line += 1
@@ -116,11 +125,34 @@ class CotLoadPreprocessor:
         for value in (*x, *y):
             if str(value) not in self.vocab:
                 raise DataFormatError(f"{where}: {value} is outside the vocabulary (check data.kind, data.n)")
+        if self.data is not None:
+            self._check(x, y, where)
         return texts
 
+    def _check(self, x, y, where) -> None:
+        n = self.data["n"]
+        for part, values in (("inputs", x), ("outputs", y)):
+            if len(values) != n:
+                raise DataFormatError(f"{where}: {len(values)} {part}, expected n = {n}")
+        if self.line > CHECKED_LINES:
+            return
+        forward = self.task.outputs(np.array([x]))[0].tolist()
+        if self.positions is None:  # mixed orders: the outputs are some order of the CoT
+            if sorted(y) != sorted(forward):
+                raise DataFormatError(f"{where}: outputs {y} are no order of the {self.task.kind} CoT {forward}")
+            return
+        expected = [forward[p] for p in self.positions]
+        if y != expected:
+            raise DataFormatError(
+                f"{where}: outputs {y} are not the {self.task.kind} ({self.task.variant}) CoT of these inputs "
+                f"written in order {self.data['order']}: expected {expected} (another task, variant or order?)"
+            )
 
-def load_split(path, tokenizer: PreTrainedTokenizerFast, max_samples: int = -1) -> StandardDataset:
+
+def load_split(path, tokenizer: PreTrainedTokenizerFast, max_samples: int = -1, data: dict | None = None):
     """A calt ``StandardDataset`` of pre-tokenized ids (``<s> … </s>``), read through calt's load hook.
+
+    With the run's ``data`` section, every line is checked against it (:class:`CotLoadPreprocessor`).
 
     calt pitfall: its ``StandardDataset`` lexes every item on every access and its
     collator tokenizes text per batch, every epoch.  Tokenized once here instead;
@@ -136,7 +168,7 @@ def load_split(path, tokenizer: PreTrainedTokenizerFast, max_samples: int = -1) 
                 raise DataFormatError(f"{path}:{number}: empty line")
     vocab = {token for token in tokenizer.get_vocab() if re.fullmatch(r"-?\d+", token)}
     inputs, targets = load_dataset_texts(
-        path, max_samples=max_samples, dataset_load_preprocessor=CotLoadPreprocessor(path, vocab)
+        path, max_samples=max_samples, dataset_load_preprocessor=CotLoadPreprocessor(path, vocab, data)
     )
     if not inputs:
         raise DataFormatError(f"{path}: no samples")
@@ -348,7 +380,7 @@ def train(config: dict, *, dryrun: bool = False, callbacks=()) -> dict:
     _configure_wandb(cfg)
 
     tokenizer = build_tokenizer(data)
-    train_set = load_split(data["train_path"], tokenizer, data["num_train_samples"])
+    train_set = load_split(data["train_path"], tokenizer, data["num_train_samples"], data)
     model = build_model(cfg["model"], tokenizer, train_cfg["seed"])
     output_dir.mkdir(parents=True, exist_ok=True)
     cfg["train"]["checkpoint_dir"] = str(checkpoints)

@@ -6,36 +6,59 @@ import json
 import sys
 from pathlib import Path
 
+from cotorder.datafiles import DataFormatError
 from cotorder.evaluation import METRICS_FILE, PREDICTIONS_FILE, evaluate
 from cotorder.orders import parse_order
+
+
+def _count(flag: str, allow_all: bool = False):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} must be an integer, got {text!r}") from None
+        if value < 1 and not (allow_all and value == -1):
+            raise argparse.ArgumentTypeError(
+                f"{flag} must be {'-1 (all) or ' if allow_all else ''}at least 1, got {value}"
+            )
+        return value
+
+    return parse
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", required=True, help="trained model folder (from train.py)")
     parser.add_argument("--test", required=True, help="test data file (x : y per line)")
-    parser.add_argument("--order", default="forward", help="forward, inverse or a permutation like 1,0,2,3,4")
+    parser.add_argument("--order", help="forward, inverse or a permutation like 1,0,2,3,4 (default: the model's)")
     parser.add_argument("--output", required=True, help="folder for metrics.json and predictions.txt")
-    parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--num-samples", type=int, default=-1, help="first N test samples (-1: all)")
+    parser.add_argument("--batch-size", type=_count("--batch-size"), default=256)
+    parser.add_argument("--num-samples", type=_count("--num-samples", True), default=-1, help="first N (-1: all)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: the usable cores)")
+    parser.add_argument("--threads", type=_count("--threads"), default=None, help="CPU threads (default: all usable)")
     args = parser.parse_args(argv)
     try:
-        order = parse_order(args.order)
+        order = None if args.order is None else parse_order(args.order)
     except ValueError as error:
         parser.error(f"--order: {error}")
-    metrics = evaluate(
-        args.model,
-        args.test,
-        order,
-        metrics_path=Path(args.output) / METRICS_FILE,
-        predictions_path=Path(args.output) / PREDICTIONS_FILE,
-        batch_size=args.batch_size,
-        num_samples=args.num_samples,
-        device=args.device,
-        num_threads=args.threads,
-    )
+    if not (Path(args.model) / "config.json").is_file():
+        parser.error(f"--model {args.model}: no trained model there (no config.json)")
+    if not Path(args.test).is_file():
+        parser.error(f"--test {args.test}: no such file")
+    try:
+        metrics = evaluate(
+            args.model,
+            args.test,
+            order,
+            metrics_path=Path(args.output) / METRICS_FILE,
+            predictions_path=Path(args.output) / PREDICTIONS_FILE,
+            batch_size=args.batch_size,
+            num_samples=args.num_samples,
+            device=args.device,
+            num_threads=args.threads,
+        )
+    except (DataFormatError, ValueError) as error:  # the data, the order or the device named in the message
+        parser.exit(2, f"{parser.prog}: error: {error}\n")
     print(json.dumps({k: metrics[k] for k in ("success_rate", "final_accuracy", "token_accuracy", "num_samples")}))
     return 0
 

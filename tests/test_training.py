@@ -228,7 +228,7 @@ def test_same_config_same_weights_and_resume_matches(tmp_path, train_relu4):
     [
         lambda cfg, paths: cfg["train"].update(learning_rate=5e-4),
         lambda cfg, paths: cfg["model"].update(d_model=48),
-        lambda cfg, paths: Path(paths["train"]).write_text(Path(paths["train"]).read_text().replace("-1", "-2", 1)),
+        lambda cfg, paths: Path(paths["train"]).write_text(Path(paths["train"]).read_text().split("\n", 1)[1]),
     ],
     ids=["train setting", "model setting", "training data"],
 )

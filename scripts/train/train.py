@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from cotorder.config import dryrun, load_config
+from cotorder.datafiles import DataFormatError
 from cotorder.evaluation import METRICS_FILE, PREDICTIONS_FILE, evaluate
 from cotorder.training import train
 
@@ -23,19 +24,27 @@ def main(argv=None) -> int:
         parser.error(str(error))
     if args.no_wandb:
         config["wandb"]["enabled"] = False
-    summary = train(config, dryrun=args.dryrun)
-    data, settings = (dryrun(config) if args.dryrun else config)["data"], config["train"]
-    metrics = evaluate(
-        summary["output_dir"],
-        data["test_path"],
-        data["order"],
-        metrics_path=Path(summary["output_dir"]) / METRICS_FILE,
-        predictions_path=Path(summary["output_dir"]) / PREDICTIONS_FILE,
-        batch_size=settings["test_batch_size"],
-        num_samples=data["num_test_samples"],
-        device=settings["device"],
-        num_threads=settings["num_threads"],
-    )
+    for key in ("train_path", "test_path"):
+        if not Path(config["data"][key]).is_file():
+            parser.error(
+                f"{args.config}: data.{key}: {config['data'][key]} does not exist (see scripts/dataset_generation)"
+            )
+    try:
+        summary = train(config, dryrun=args.dryrun)
+        data, settings = (dryrun(config) if args.dryrun else config)["data"], config["train"]
+        metrics = evaluate(
+            summary["output_dir"],
+            data["test_path"],
+            data["order"],
+            metrics_path=Path(summary["output_dir"]) / METRICS_FILE,
+            predictions_path=Path(summary["output_dir"]) / PREDICTIONS_FILE,
+            batch_size=settings["test_batch_size"],
+            num_samples=data["num_test_samples"],
+            device=settings["device"],
+            num_threads=settings["num_threads"],
+        )
+    except (DataFormatError, ValueError) as error:  # a data line, or a device: the message names it
+        parser.exit(2, f"{parser.prog}: error: {error}\n")
     shown = {k: metrics[k] for k in ("success_rate", "final_accuracy", "token_accuracy", "num_samples")}
     print(json.dumps({"output_dir": summary["output_dir"], "global_step": summary["global_step"], **shown}))
     return 0
