@@ -220,7 +220,7 @@ def _check_together(config: dict) -> None:
     train = config["train"]
     if train["max_steps"] <= 0 and train["num_train_epochs"] == 0:
         raise ValueError(
-            "train.num_train_epochs: 0 (with max_steps -1) would train no step and evaluate an untrained model"
+            "train.num_train_epochs: 0 with max_steps -1 trains no step (and evaluates an untrained model)"
         )
     if model["max_sequence_length"] < data["n"] + 2:
         raise ValueError(f"model.max_sequence_length: {model['max_sequence_length']} < n + 2 = {data['n'] + 2}")

@@ -51,7 +51,7 @@ def tiny_config(paths: dict, out: Path, n: int, *, model_type="bart", d_model=32
     }
 
 
-def evaluate_into(folder: Path, model_dir, test_path, order="forward", **settings) -> dict:
+def evaluate_into(folder: Path, model_dir, test_path, order=None, **settings) -> dict:
     """Evaluate into ``folder``/metrics.json and predictions.txt."""
     metrics, predictions = Path(folder) / "metrics.json", Path(folder) / "predictions.txt"
     return evaluate(model_dir, test_path, order, metrics_path=metrics, predictions_path=predictions, **settings)
