@@ -1,23 +1,28 @@
-"""Data generation throughput: the vectorized package against a plain per-sample Python loop.
+"""Data generation throughput: the vectorized package against a plain per-sample Python loop; peak memory.
 
-    .venv/bin/python bench/bench_generate.py [--n 30] [--samples 100000]
+    .venv/bin/python bench/bench_generate.py [--n 30] [--samples 100000] [--memory-samples 5000000]
 
 For each task, both implementations make the same forward split (inputs drawn
 from the seminar's random streams, CoT computed, file text formatted); the
-bytes must be identical.  Prints samples/s, MB/s and the speed-up.
+bytes must be identical.  Prints samples/s, MB/s and the speed-up.  Then the
+peak memory (max RSS) of the relu generator command line writing
+``--memory-samples`` training samples (forward and inverse files), against the
+size of one file it writes.
 """
 
 import argparse
+import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from cotorder import reference
+from cotorder.datafiles import format_samples
+from cotorder.tasks import Task
 
-import reference  # noqa: E402
-
-from cotorder.datafiles import format_samples  # noqa: E402
-from cotorder.tasks import Task  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 TARGETS = {"relu": 10, "square": 10, "index": 3}
 
@@ -36,6 +41,7 @@ def main():
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--samples", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--memory-samples", type=int, default=5_000_000, help="0: skip the memory measurement")
     args = parser.parse_args()
     print(f"n = {args.n}, {args.samples} samples, best of 3 (package) and 1 (plain loop)")
     print(
@@ -63,7 +69,22 @@ def main():
             f"{len(data) / ours_s / 1e6:11.1f}{ratio:7.1f}x{target:7}x"
         )
     print("identical bytes: yes")
+    if args.memory_samples:
+        peak, size = generator_peak_memory(args.n, args.memory_samples)
+        print(f"relu generator, {args.memory_samples:,} samples at n = {args.n}: peak memory {peak / 1e9:.2f} GB, "
+              f"{size / 1e6:.0f} MB per file ({peak / size:.2f}x)")  # fmt: skip
     return 1 if failed else 0
+
+
+def generator_peak_memory(n: int, samples: int) -> tuple[int, int]:
+    """Max RSS (bytes) of the relu generator writing ``samples`` training samples, and one file's size."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = ROOT / "scripts/dataset_generation/relu.py"
+        command = [sys.executable, str(script), "--sequence-lengths", str(n), "--train-samples", str(samples),
+                   "--test-samples", "10", "--output-root", tmp, "--quiet"]  # fmt: skip
+        subprocess.run(command, check=True)
+        size = (Path(tmp) / f"n={n}" / "data.train").stat().st_size
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024, size
 
 
 if __name__ == "__main__":

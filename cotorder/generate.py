@@ -1,21 +1,16 @@
-"""Data-set generation: a split's inputs and its CoT written in an order, and the files of a run."""
+"""Data-set generation: a split written in one or more orders, streamed to its files, and the files of a run."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 
-from .datafiles import write_samples
+from .datafiles import atomic_write, format_samples, write_samples
 from .orders import apply_order
 from .tasks import Task
 
 SPLITS = ("train", "test")
-
-
-def generate(task: Task, n: int, count: int, seed: int, positions) -> tuple:
-    """Inputs and the CoT written in the order ``positions`` for one split."""
-    x = task.sample_inputs(n, count, seed)
-    return x, apply_order(task.outputs(x), positions)
 
 
 def write_split(path, x, y, quiet: bool = False) -> None:
@@ -29,9 +24,29 @@ def write_split(path, x, y, quiet: bool = False) -> None:
         )
 
 
+def write_orders(paths: dict, task: Task, n: int, count: int, seed: int, quiet: bool = False, rows: int = 65536):
+    """One split written in several orders at once (``paths``: file -> positions), atomically and streamed in
+    blocks of ``rows`` samples, so memory stays bounded whatever ``count``; a progress line per file."""
+    start = time.perf_counter()
+    sizes = dict.fromkeys(paths, 0)
+    with contextlib.ExitStack() as stack:
+        handles = {path: stack.enter_context(atomic_write(path)) for path in paths}
+        for x in task.input_chunks(n, count, seed, rows):
+            y = task.outputs(x)
+            for path, positions in paths.items():
+                data = format_samples(x, apply_order(y, positions))
+                handles[path].write(data)
+                sizes[path] += len(data)
+    if not quiet:
+        for path, size in sizes.items():
+            print(f"wrote {path} ({count} samples, {size / 1e6:.1f} MB, {time.perf_counter() - start:.2f} s)",
+                  file=sys.stderr)  # fmt: skip
+
+
 def write_run_data(data: dict, paths: dict) -> None:
     """Both splits of one run as its ``data`` spec says (:mod:`cotorder.runs`), into ``paths[split]``."""
     task = Task.from_settings(data["task"])
     for split in SPLITS:
-        x, y = generate(task, data["n"], data[f"{split}_samples"], data[f"{split}_seed"], data["positions"])
-        write_split(paths[split], x, y)
+        write_orders(
+            {paths[split]: data["positions"]}, task, data["n"], data[f"{split}_samples"], data[f"{split}_seed"]
+        )

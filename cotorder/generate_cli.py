@@ -19,8 +19,8 @@ from dataclasses import fields
 from pathlib import Path
 
 from .datafiles import atomic_write
-from .generate import write_split
-from .orders import apply_order, check_permutation, order_positions, parse_permutation
+from .generate import write_orders
+from .orders import check_permutation, order_positions, parse_permutation
 from .runs import SPLIT_DEFAULTS, TEST_SEEDS
 from .tasks import KIND_SETTINGS, VARIANTS, SettingError, Task
 
@@ -122,11 +122,8 @@ def main(kind: str, argv: list[str] | None = None) -> int:
             ("train", args.train_samples, args.train_seed),
             ("test", args.test_samples, args.test_seed),
         ):
-            x = task.sample_inputs(n, count, seed)
-            y = task.outputs(x)
-            for stem, direction in orders.items():
-                written = apply_order(y, order_positions(direction, n))
-                write_split(folder / f"{stem}.{split}", x, written, args.quiet)
+            paths = {folder / f"{stem}.{split}": order_positions(direction, n) for stem, direction in orders.items()}
+            write_orders(paths, task, n, count, seed, args.quiet)
         if permutation is not None:
             with atomic_write(folder / "data-perm.json", "w") as handle:
                 json.dump({"permutation": permutation, "n": n}, handle)

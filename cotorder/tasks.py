@@ -16,7 +16,7 @@ section, the generator's flags).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -126,17 +126,23 @@ class Task:
 
     def sample_inputs(self, n: int, count: int, seed: int) -> np.ndarray:
         """The ``(count, n)`` inputs the seminar's generators draw from ``seed``."""
+        return np.concatenate(list(self.input_chunks(n, count, seed)))
+
+    def input_chunks(self, n: int, count: int, seed: int, rows: int = 65536) -> Iterator[np.ndarray]:
+        """:meth:`sample_inputs` in consecutive blocks of at most ``rows`` samples: the same numbers, bounded memory."""
         self.check_length(n)
         if count < 1:
             raise ValueError(f"sample count {count} < 1")
         if self.kind == "index":
-            return _python_randint_matrix(seed, 1, n - 1, count, n)
+            yield from _python_randint_chunks(seed, 1, n - 1, count, n, rows)
+            return
         low, high = (0, 9) if self.kind == "prod" else (self.value_min, self.value_max)
-        # One call draws the same numbers as one call of size n per sample:
-        # for ranges below 2**32, numpy draws 32-bit words from a stream that
-        # keeps the second half of each 64-bit output across calls.
+        # Blocks of rows draw the same numbers as one call, and as one call of size n per sample:
+        # for ranges below 2**32, numpy draws 32-bit words from a stream that keeps the second
+        # half of each 64-bit output across calls.
         rng = np.random.default_rng(seed)
-        return rng.integers(low, high + 1, size=(count, n), dtype=np.int64)
+        for start in range(0, count, rows):
+            yield rng.integers(low, high + 1, size=(min(rows, count - start), n), dtype=np.int64)
 
     def outputs(self, x: np.ndarray) -> np.ndarray:
         """The forward CoT ``y`` for inputs ``x`` (shape ``(N, L)``)."""
@@ -200,14 +206,16 @@ class Task:
         return min(low, self.value_min), max(high, self.value_max)
 
 
-def _python_randint_matrix(seed: int, low: int, high: int, count: int, n: int) -> np.ndarray:
-    """``[[random.Random(seed).randint(low, high) for _ in range(n)] for _ in range(count)]``, in bulk.
+def _python_randint_chunks(seed: int, low: int, high: int, count: int, n: int, rows: int) -> Iterator[np.ndarray]:
+    """``[[random.Random(seed).randint(low, high) for _ in range(n)] for _ in range(count)]``, in bulk, in blocks
+    of at most ``rows`` samples.
 
     Python's ``randint`` takes ``getrandbits(k) = word >> (32 - k)`` of the next
     32-bit Mersenne Twister word, with ``k = (high - low + 1).bit_length()``,
     and draws again while the result is out of range.  numpy's MT19937, given
     the same state, yields the same words, so the stream is reproduced by
-    drawing words in bulk and dropping the rejected ones.
+    drawing words in bulk and dropping the rejected ones; the accepted draws
+    left over from one block open the next.
     """
     span = high - low + 1
     k = span.bit_length()
@@ -216,10 +224,13 @@ def _python_randint_matrix(seed: int, low: int, high: int, count: int, n: int) -
     state = random.Random(seed).getstate()[1]
     mt = np.random.MT19937()
     mt.state = {"bit_generator": "MT19937", "state": {"key": np.array(state[:624], dtype=np.uint32), "pos": state[624]}}
-    need = count * n
     values = np.empty(0, dtype=np.int64)
-    while values.size < need:
-        words = mt.random_raw(int((need - values.size) * (1 << k) / span) + 1024)
-        draws = (words >> np.uint64(32 - k)).astype(np.int64)
-        values = np.concatenate([values, draws[draws < span]])
-    return values[:need].reshape(count, n) + low
+    for start in range(0, count, rows):
+        block = min(rows, count - start)
+        need = block * n
+        while values.size < need:
+            words = mt.random_raw(int((need - values.size) * (1 << k) / span) + 1024)
+            draws = (words >> np.uint64(32 - k)).astype(np.int64)
+            values = np.concatenate([values, draws[draws < span]])
+        yield values[:need].reshape(block, n) + low
+        values = values[need:]

@@ -6,11 +6,14 @@ import subprocess
 import sys
 
 import pytest
-import reference
 from conftest import ROOT
 
+from cotorder import reference
 from cotorder.datafiles import write_samples
+from cotorder.generate import write_orders
 from cotorder.generate_cli import main
+from cotorder.orders import apply_order, order_positions
+from cotorder.tasks import Task
 
 
 def run_script(kind, *args):
@@ -210,3 +213,17 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monke
     monkeypatch.undo()
     assert target.read_text() == "old complete file\n"
     assert [p.name for p in tmp_path.iterdir()] == ["data.train"]
+
+
+@pytest.mark.parametrize("kind,params", [("relu", {}), ("square", {}), ("index", {"m": 3}), ("prod", {})])
+def test_streamed_files_equal_the_whole_split_across_block_boundaries(tmp_path, kind, params):
+    task = Task(kind, **params)
+    x = task.sample_inputs(6, 50, seed=11)
+    y = task.outputs(x)
+    inverse = order_positions("inverse", 6)
+    write_samples(tmp_path / "whole.fwd", x, y)
+    write_samples(tmp_path / "whole.inv", x, apply_order(y, inverse))
+    streamed = {tmp_path / "fwd": list(range(6)), tmp_path / "inv": inverse}
+    write_orders(streamed, task, 6, 50, seed=11, quiet=True, rows=7)  # 7 blocks of 7 and one of 1
+    assert (tmp_path / "fwd").read_bytes() == (tmp_path / "whole.fwd").read_bytes()
+    assert (tmp_path / "inv").read_bytes() == (tmp_path / "whole.inv").read_bytes()

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-import reference
 
+from cotorder import reference
 from cotorder.orders import apply_order, check_permutation, order_positions, parse_permutation
 from cotorder.tasks import KIND_SETTINGS, KINDS, SettingError, Task
 

@@ -1,7 +1,8 @@
 """A plain per-sample Python implementation of the task definitions (docs/tasks.md).
 
-Written independently of ``cotorder``: it is the oracle the tests compare the
-vectorized package against, and the baseline ``bench/bench_generate.py`` times.
+Written independently of the rest of ``cotorder`` (it imports nothing from it): the oracle the
+tests compare the vectorized package against, and the baseline ``bench/bench_generate.py`` times.
+Slow by design; nothing else in the package uses it.
 """
 
 import random
