@@ -25,24 +25,21 @@ def small(tmp_path, *extra):
     return ["--output-root", tmp_path, "--train-samples", 40, "--test-samples", 10, *extra]
 
 
+def assert_forward_and_inverse_are_the_reference(folder, kind, n, test_seed):
+    """``folder`` holds exactly the forward and inverse splits of ``small`` sizes, byte for byte the reference's."""
+    assert sorted(p.name for p in folder.iterdir()) == ["data-inv.test", "data-inv.train", "data.test", "data.train"]
+    inverse = list(range(n - 1, -1, -1))
+    for split, count, seed in (("train", 40, 42), ("test", 10, test_seed)):
+        samples = list(reference.samples(kind, n, count, seed))
+        assert (folder / f"data.{split}").read_text() == reference.file_text(samples)
+        assert (folder / f"data-inv.{split}").read_text() == reference.file_text(samples, inverse)
+
+
 def test_relu_layout_and_bytes_match_reference(tmp_path):
     result = run_script("relu", "--sequence-lengths", 5, 8, *small(tmp_path))
     assert result.returncode == 0, result.stderr
     for n in (5, 8):
-        folder = tmp_path / f"n={n}"
-        assert sorted(p.name for p in folder.iterdir()) == [
-            "data-inv.test",
-            "data-inv.train",
-            "data.test",
-            "data.train",
-        ]
-        train = list(reference.samples("relu", n, 40, 42))
-        test = list(reference.samples("relu", n, 10, 123))
-        assert (folder / "data.train").read_text() == reference.file_text(train)
-        assert (folder / "data.test").read_text() == reference.file_text(test)
-        inverse = list(range(n - 1, -1, -1))
-        assert (folder / "data-inv.train").read_text() == reference.file_text(train, inverse)
-        assert (folder / "data-inv.test").read_text() == reference.file_text(test, inverse)
+        assert_forward_and_inverse_are_the_reference(tmp_path / f"n={n}", "relu", n, test_seed=123)
     assert (tmp_path / "n=5" / "data.train").read_text().startswith("-8 5 3 -1 -1 : 0 5 8 7 6\n")
 
 
@@ -86,20 +83,7 @@ def test_prod_layout_bytes_and_default_seeds(tmp_path):
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["n=2", "n=40", "n=6"]
     for n in (2, 6, 40):
-        folder = tmp_path / f"n={n}"
-        assert sorted(p.name for p in folder.iterdir()) == [
-            "data-inv.test",
-            "data-inv.train",
-            "data.test",
-            "data.train",
-        ]
-        train = list(reference.samples("prod", n, 40, 42))
-        test = list(reference.samples("prod", n, 10, 123))
-        assert (folder / "data.train").read_text() == reference.file_text(train)
-        assert (folder / "data.test").read_text() == reference.file_text(test)
-        inverse = list(range(n - 1, -1, -1))
-        assert (folder / "data-inv.train").read_text() == reference.file_text(train, inverse)
-        assert (folder / "data-inv.test").read_text() == reference.file_text(test, inverse)
+        assert_forward_and_inverse_are_the_reference(tmp_path / f"n={n}", "prod", n, test_seed=123)
     # 076 · 448 = 34048: forward is least significant digit first, inverse the usual writing.
     assert (tmp_path / "n=6" / "data.train").read_text().startswith("0 7 6 4 4 8 : 8 4 0 4 3 0\n")
     assert (tmp_path / "n=6" / "data-inv.train").read_text().startswith("0 7 6 4 4 8 : 0 3 4 0 4 8\n")
