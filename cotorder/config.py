@@ -22,6 +22,7 @@ from .tasks import SettingError, Task
 
 REQUIRED = "<required>"
 MIXED = "mixed"
+PRECISIONS = ("fp32", "tf32", "bf16")
 # The Trainer's optimizers (transformers' OptimizerNames) that need no package beyond torch.
 OPTIMIZERS = ("adamw_torch_fused", "adamw_torch", "adafactor", "sgd", "adagrad", "rmsprop")
 MODEL_TYPES = ("bart", "decoder_only", "generic")
@@ -126,7 +127,9 @@ SCHEMA = {
         "save_total_limit": (2, _number(int, 1)),
         "logging_steps": (50, _number(int, 1)),
         "device": ("auto", _choice("auto", "cpu", "cuda")),
-        "bf16": ("auto", _choice("auto", True, False)),  # auto: on CUDA where supported; never on CPU
+        # fp32: float32 throughout, as the seminar and the paper trained; tf32: TensorFloat-32 matrix
+        # products on CUDA (Ampere and newer); bf16: bfloat16 mixed precision on CUDA.
+        "precision": ("fp32", _choice(*PRECISIONS)),
         "num_threads": (None, _number(int, 1, optional=True)),  # CPU threads; None: the cores this process may use
     },
     "wandb": {

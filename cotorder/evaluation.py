@@ -141,12 +141,12 @@ def write_predictions(path, inputs, targets, predictions) -> None:
         handle.write(text.getvalue())
 
 
-def trained_for(model_dir) -> dict | None:
-    """The ``data`` section a model was trained with (task settings, n, order), if its folder records it."""
+def trained_for(model_dir, section: str = "data") -> dict | None:
+    """A section of the config a model was trained with (``data``: task, n, order), if its folder records it."""
     path = Path(model_dir) / training.CONFIG_FILE
     if not path.is_file():
         return None  # a Trainer checkpoint folder, or a model from elsewhere
-    return yaml.safe_load(path.read_text())["data"]
+    return yaml.safe_load(path.read_text())[section]
 
 
 def check_order(order, recorded: dict, model_dir) -> list[int]:
@@ -177,6 +177,7 @@ def evaluate(
     batch_size: int = 256,
     num_samples: int = -1,
     device: str = "auto",
+    precision: str | None = None,
     num_threads: int | None = None,
 ) -> dict:
     """Evaluate the model in ``model_dir`` on ``test_path`` (outputs written in ``order``; None: the model's).
@@ -190,10 +191,14 @@ def evaluate(
     if not (model_dir / "config.json").is_file():
         raise FileNotFoundError(f"{model_dir}: no trained model there (no config.json)")
     recorded = trained_for(model_dir)
+    recorded_train = trained_for(model_dir, "train")
     if recorded is not None:
         order = check_order(order, recorded, model_dir)
+    if precision is None:
+        precision = "fp32" if recorded_train is None else recorded_train.get("precision", "fp32")
     training.set_threads(num_threads)
-    device, bf16 = training.select_device(device)
+    device = training.select_device(device, precision)
+    training.set_precision(precision)
     tokenizer = PreTrainedTokenizerFast.from_pretrained(model_dir)
     model = training.load_model(model_dir).to(device)
     data = None if recorded is None else {**recorded, "order": order}
@@ -203,7 +208,7 @@ def evaluate(
     positions = order_positions("forward" if order is None else order, len(targets[0]))
 
     generation_start = time.perf_counter()
-    result = predict(model, dataset, tokenizer, batch_size, device, bf16)
+    result = predict(model, dataset, tokenizer, batch_size, device, precision == "bf16")
     generation_time = time.perf_counter() - generation_start
     metrics = sequence_metrics(targets, result["predictions"], positions)
     metrics["token_accuracy"] = result["token_accuracy"]
@@ -223,6 +228,7 @@ def evaluate(
             "eval_wall_time_s": time.perf_counter() - start,
             "generation_samples_per_second": len(targets) / generation_time,
             "device": device,
+            "precision": precision,
             "model_dir": str(model_dir),
             "test_path": str(test_path),
         }

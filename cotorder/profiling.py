@@ -146,7 +146,8 @@ def run_profile(profile: dict, *, train_path, validation_path, output_dir, check
     if not points or points[-1][0] != summary["global_step"]:
         points.append((summary["global_step"], str(output_dir)))
     scoring = profile["scoring"]
-    device, _ = training.select_device(scoring["device"])
+    device = training.select_device(scoring["device"])
+    training.set_precision("fp32")
     x, y = read_samples(validation_path)
     print(f"scoring {len(profile['data']['candidates'])} orders x {len(x)} samples at steps "
           f"{', '.join(str(step) for step, _ in points)}", flush=True)  # fmt: skip

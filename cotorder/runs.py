@@ -197,6 +197,7 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping) -> list[Run]:
                 "order": positions,
                 "batch_size": training["train"]["test_batch_size"],
                 "device": training["train"]["device"],
+                "precision": training["train"]["precision"],
             }
             data = {"task": task.settings(), "n": n, "positions": positions, **splits}
             seeds = tuple(entry.get("seeds", [training["train"]["seed"]]))

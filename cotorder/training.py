@@ -71,16 +71,24 @@ def seed_everything(seed: int) -> None:
     hf_set_seed(seed)
 
 
-def select_device(device: str = "auto", bf16="auto") -> tuple[str, bool]:
-    """``(device, use_bf16)``: CUDA when available, bf16 where supported; CPU always float32."""
+def select_device(device: str = "auto", precision: str = "fp32") -> str:
+    """The device to run on (``auto``: CUDA when available), checked against the precision asked for."""
     if device == "cuda" and not torch.cuda.is_available():
         raise ValueError("train.device: 'cuda' requested but no CUDA device is available")
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    supported = device == "cuda" and torch.cuda.is_bf16_supported()
-    if bf16 is True and not supported:
-        raise ValueError(f"train.bf16: bf16 is not supported on {device}")
-    return device, supported and bf16 in ("auto", True)
+    if precision != "fp32" and device != "cuda":
+        raise ValueError(f"train.precision: {precision} needs a CUDA device; this run is on {device} (use fp32)")
+    if precision == "bf16" and not torch.cuda.is_bf16_supported():
+        raise ValueError("train.precision: this GPU does not support bf16 (use tf32 or fp32)")
+    if precision == "tf32" and torch.cuda.get_device_capability()[0] < 8:
+        raise ValueError("train.precision: tf32 needs an Ampere or newer GPU (use fp32)")
+    return device
+
+
+def set_precision(precision: str) -> None:
+    """TensorFloat-32 matrix products on for ``tf32``, off otherwise (float32 proper)."""
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = precision == "tf32"
 
 
 # ---------------------------------------------------------------- vocabulary, data
@@ -275,7 +283,7 @@ def newest_checkpoint(folder) -> str | None:
 # ---------------------------------------------------------------- training
 
 
-def training_arguments(cfg: dict, device: str, bf16: bool) -> TrainingArguments:
+def training_arguments(cfg: dict, device: str) -> TrainingArguments:
     train, wandb = cfg["train"], cfg["wandb"]
     return TrainingArguments(
         output_dir=str(configuration.checkpoint_dir(cfg)),
@@ -309,7 +317,8 @@ def training_arguments(cfg: dict, device: str, bf16: bool) -> TrainingArguments:
         dataloader_num_workers=0,
         dataloader_pin_memory=device == "cuda",
         use_cpu=device == "cpu",
-        bf16=bf16,
+        bf16=train["precision"] == "bf16",
+        tf32=(train["precision"] == "tf32") if device == "cuda" else None,
     )
 
 
@@ -376,7 +385,8 @@ def train(config: dict, *, dryrun: bool = False, callbacks=()) -> dict:
     output_dir = Path(train_cfg["output_dir"])
     checkpoints = configuration.checkpoint_dir(cfg)
     threads = set_threads(train_cfg["num_threads"])
-    device, bf16 = select_device(train_cfg["device"], train_cfg["bf16"])
+    device = select_device(train_cfg["device"], train_cfg["precision"])
+    set_precision(train_cfg["precision"])
     _configure_wandb(cfg)
 
     tokenizer = build_tokenizer(data)
@@ -388,7 +398,7 @@ def train(config: dict, *, dryrun: bool = False, callbacks=()) -> dict:
 
     trainer = Trainer(
         model=model,
-        args=training_arguments(cfg, device, bf16),
+        args=training_arguments(cfg, device),
         train_dataset=train_set,
         data_collator=make_collator(tokenizer),
         processing_class=tokenizer,
@@ -418,7 +428,7 @@ def train(config: dict, *, dryrun: bool = False, callbacks=()) -> dict:
         "train_wall_time_s": wall,
         "train_samples_per_second": result.metrics.get("train_samples_per_second"),
         "device": device,
-        "dtype": "bf16" if bf16 else "float32",
+        "precision": train_cfg["precision"],
         "num_threads": threads,
         "dryrun": dryrun,
     }

@@ -2,7 +2,7 @@ import os
 import sys
 from pathlib import Path
 
-from cotorder.devices import gpu_count
+from cotorder.devices import DEFAULT_GPU_SLOTS, gpu_count
 from cotorder.runs import ConfigError, plan
 
 # Every run of the config, resolved and checked before any job runs (cotorder/runs.py).
@@ -53,10 +53,11 @@ def run_settings(part):
 # per GPU runs at a time (unless --resources gpu=N says otherwise). The executor is not known yet
 # while the Snakefile is read: cluster profiles set `gpu: 1` themselves (profiles/slurm), and on a
 # login node with GPUs, --resources gpu=N sets how many GPU jobs are submitted at once.
-# A count given with --resources gpu=N is taken as is (nvidia-smi is not asked).
+# A count given with --resources gpu=N is taken as is (nvidia-smi is not asked). With
+# `gpu_slots: k`, k jobs share each GPU: the resource counts slots (cotorder/devices.py).
 LOCAL_GPUS = None if "gpu" in workflow.global_resources else gpu_count()
 if LOCAL_GPUS:
-    workflow.register_resource("gpu", LOCAL_GPUS)
+    workflow.register_resource("gpu", LOCAL_GPUS * config.get("gpu_slots", DEFAULT_GPU_SLOTS))
 GPU_REQUEST = 0 if LOCAL_GPUS == 0 else 1
 
 

@@ -35,6 +35,7 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=_count("--batch-size"), default=256)
     parser.add_argument("--num-samples", type=_count("--num-samples", True), default=-1, help="first N (-1: all)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--precision", choices=("fp32", "tf32", "bf16"), help="default: the model's")
     parser.add_argument("--threads", type=_count("--threads"), default=None, help="CPU threads (default: all usable)")
     args = parser.parse_args(argv)
     try:
@@ -55,6 +56,7 @@ def main(argv=None) -> int:
             batch_size=args.batch_size,
             num_samples=args.num_samples,
             device=args.device,
+            precision=args.precision,
             num_threads=args.threads,
         )
     except (DataFormatError, ValueError) as error:  # the data, the order or the device named in the message

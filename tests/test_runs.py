@@ -77,7 +77,7 @@ def test_training_part_is_resolved_without_paths():
     assert training["model"]["d_model"] == 64 and training["model"]["num_encoder_layers"] == 1  # given, default
     assert training["train"]["max_steps"] == 5 and training["train"]["learning_rate"] == 1e-4
     assert not {"output_dir", "checkpoint_dir", "num_threads"} & set(training["train"])
-    assert run.evaluation == {"order": [1, 0, 2, 3], "batch_size": 256, "device": "auto"}
+    assert run.evaluation == {"order": [1, 0, 2, 3], "batch_size": 256, "device": "auto", "precision": "fp32"}
 
 
 def test_training_config_adds_the_jobs_paths_and_threads_and_resolves_as_is():

@@ -96,11 +96,12 @@ def test_seed_index_config_is_the_seminars():
 def test_device_selection_on_this_machine():
     if torch.cuda.is_available():
         pytest.skip("CPU-only check")
-    assert select_device("auto", "auto") == ("cpu", False)  # float32 on CPU
+    assert select_device("auto", "fp32") == "cpu"  # float32 on CPU
     with pytest.raises(ValueError, match="train.device"):
         select_device("cuda")
-    with pytest.raises(ValueError, match="train.bf16"):
-        select_device("cpu", True)
+    for precision in ("bf16", "tf32"):
+        with pytest.raises(ValueError, match=f"train.precision: {precision} needs a CUDA device"):
+            select_device("auto", precision)
 
 
 # ---------------------------------------------------------------- vocabulary and data

@@ -2,10 +2,10 @@
 
 from _job import log_to  # first: puts the workflow's package on sys.path
 
-from cotorder.devices import claim_gpu
+from cotorder.devices import DEFAULT_GPU_SLOTS, claim_gpu
 
 log_to(snakemake.log[0])
-claim_gpu()  # before torch is imported
+claim_gpu(snakemake.config.get("gpu_slots", DEFAULT_GPU_SLOTS))  # before torch is imported
 
 from cotorder.evaluation import evaluate  # noqa: E402
 
@@ -18,6 +18,7 @@ metrics = evaluate(
     predictions_path=snakemake.output.predictions,
     batch_size=settings["batch_size"],
     device=settings["device"],
+    precision=settings["precision"],
     num_threads=snakemake.threads,
 )
 print(f"success rate {metrics['success_rate']:.4f}")

@@ -2,10 +2,10 @@
 
 from _job import log_to  # first: puts the workflow's package on sys.path
 
-from cotorder.devices import claim_gpu
+from cotorder.devices import DEFAULT_GPU_SLOTS, claim_gpu
 
 log_to(snakemake.log[0], "a")  # appended: a resumed run keeps the interrupted run's log
-claim_gpu()  # before torch is imported
+claim_gpu(snakemake.config.get("gpu_slots", DEFAULT_GPU_SLOTS))  # before torch is imported
 
 from cotorder.profiling import run_profile  # noqa: E402
 

@@ -4,10 +4,10 @@ import json
 
 from _job import log_to  # first: puts the workflow's package on sys.path
 
-from cotorder.devices import claim_gpu
+from cotorder.devices import DEFAULT_GPU_SLOTS, claim_gpu
 
 log_to(snakemake.log[0], "a")  # appended: a resumed run keeps the interrupted run's log
-gpu = claim_gpu()  # before torch is imported
+gpu = claim_gpu(snakemake.config.get("gpu_slots", DEFAULT_GPU_SLOTS))  # before torch is imported
 if gpu is not None:
     print(f"using GPU {gpu}")
 

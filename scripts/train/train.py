@@ -4,12 +4,12 @@
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from cotorder.config import dryrun, load_config
 from cotorder.datafiles import DataFormatError
-from cotorder.evaluation import METRICS_FILE, PREDICTIONS_FILE, evaluate
-from cotorder.training import train
+from cotorder.devices import claim_gpu
 
 
 def main(argv=None) -> int:
@@ -29,6 +29,11 @@ def main(argv=None) -> int:
             parser.error(
                 f"{args.config}: data.{key}: {config['data'][key]} does not exist (see scripts/dataset_generation)"
             )
+    # One GPU, free of other runs of this command: the Trainer would spread over every visible GPU.
+    claim_gpu(lock_dir=Path(tempfile.gettempdir()) / "cotorder-gpu-locks")
+    from cotorder.evaluation import METRICS_FILE, PREDICTIONS_FILE, evaluate  # torch after the GPU choice
+    from cotorder.training import train
+
     try:
         summary = train(config, dryrun=args.dryrun)
         data, settings = (dryrun(config) if args.dryrun else config)["data"], config["train"]
