@@ -13,8 +13,7 @@ import torch
 import yaml
 from conftest import ROOT
 from safetensors.torch import load_file
-from training_helpers import evaluate_into, tiny_config, write_relu
-from transformers import TrainerCallback
+from training_helpers import Interrupt, evaluate_into, tiny_config, write_relu
 
 from cotorder.config import load_config, resolve
 from cotorder.datafiles import DataFormatError
@@ -175,17 +174,6 @@ def test_forward_relu_is_learned(tmp_path, train_relu4):
 
 
 # ---------------------------------------------------------------- determinism and resume
-
-
-class Interrupt(TrainerCallback):
-    """Stops the process at ``step`` as a kill would: no final save."""
-
-    def __init__(self, step):
-        self.step = step
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if state.global_step == self.step:
-            raise KeyboardInterrupt(f"interrupted at step {self.step}")
 
 
 def _weights(folder):

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from transformers import TrainerCallback
+
 from cotorder.datafiles import write_samples
 from cotorder.evaluation import evaluate
 from cotorder.orders import apply_order, order_positions
@@ -55,3 +57,14 @@ def evaluate_into(folder: Path, model_dir, test_path, order=None, **settings) ->
     """Evaluate into ``folder``/metrics.json and predictions.txt."""
     metrics, predictions = Path(folder) / "metrics.json", Path(folder) / "predictions.txt"
     return evaluate(model_dir, test_path, order, metrics_path=metrics, predictions_path=predictions, **settings)
+
+
+class Interrupt(TrainerCallback):
+    """Stops the process at ``step`` as a kill would: no final save."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            raise KeyboardInterrupt(f"interrupted at step {self.step}")
