@@ -1,0 +1,134 @@
+"""The global–local order search's moves and schedule (Sato, Kawamoto and Kera), each round a loss profile.
+
+Orders are permutations in the project's convention: ``order[i]`` is the forward position written at
+place i.  A *block* is a contiguous run of places of an order; moving blocks moves what they hold.
+
+- **Global stage**, depth K, T = (K+1)! candidates a round: round k (1 … K) cuts every surviving order
+  into k contiguous blocks (when k does not divide n, the first n mod k blocks are one longer), forms
+  all k! block orders of every survivor, and keeps the best ⌊T/(k+1)!⌋ (:func:`global_candidates`,
+  :func:`global_keep`).  The last round keeps one order.  Survivors that are block moves of each other
+  and cut at the same places give the same candidates; those are profiled once, so such a round
+  profiles fewer than T.
+- **Local stage**, from that order, for block length l = 2 … ⌊n/2⌋ (capped by ``max_block``):
+  (a) intra-block: for every block of length l (contiguous from the left, a shorter leftover block at
+  the end), all l! reorderings inside it with everything else fixed (:func:`intra_block_candidates`);
+  (b) inter-block: the ⌊n/l⌋ cyclic rotations of the sequence of full blocks, the leftover block kept
+  last (:func:`inter_block_candidates`; the paper leaves this move set open, rotations fit its results).
+  Each move set is profiled and the best order kept.
+
+Every candidate list is distinct orders in a fixed, reproducible order; the schedule
+(:func:`schedule`) names each round.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from .orders import check_permutation, order_positions
+
+
+def blocks(order, count: int) -> list[list[int]]:
+    """``order`` cut into ``count`` contiguous blocks; the first ``len(order) % count`` are one longer."""
+    n = len(order)
+    if not 1 <= count <= n:
+        raise ValueError(f"cannot cut an order of length {n} into {count} blocks")
+    size, longer = divmod(n, count)
+    cuts = np.cumsum([0] + [size + (i < longer) for i in range(count)])
+    return [list(order[a:b]) for a, b in itertools.pairwise(cuts)]
+
+
+def _distinct(orders) -> list[list[int]]:
+    return [list(order) for order in dict.fromkeys(tuple(order) for order in orders)]
+
+
+def global_candidates(survivors, k: int) -> list[list[int]]:
+    """Every one of the k! block orders of every survivor cut into k blocks (distinct, survivors in turn)."""
+    found = []
+    for order in survivors:
+        parts = blocks(order, k)
+        found.extend([value for part in arrangement for value in part] for arrangement in itertools.permutations(parts))
+    return _distinct(found)
+
+
+def global_keep(depth: int, k: int) -> int:
+    """How many orders round k of a depth-``depth`` global stage keeps: ⌊T/(k+1)!⌋ with T = (depth+1)!."""
+    return math.factorial(depth + 1) // math.factorial(k + 1)
+
+
+def local_blocks(n: int, length: int) -> list[range]:
+    """The places of each block of ``length`` (contiguous from the left), a shorter leftover block last."""
+    return [range(start, min(start + length, n)) for start in range(0, n, length)]
+
+
+def intra_block_candidates(order, length: int) -> list[list[int]]:
+    """For every block of ``length`` places, all reorderings inside it with the rest fixed (distinct; the order
+    itself first)."""
+    order = list(order)
+    found = [order]
+    for places in local_blocks(len(order), length):
+        for arrangement in itertools.permutations([order[p] for p in places]):
+            changed = list(order)
+            for place, value in zip(places, arrangement, strict=True):
+                changed[place] = value
+            found.append(changed)
+    return _distinct(found)
+
+
+def inter_block_candidates(order, length: int) -> list[list[int]]:
+    """The ⌊n/length⌋ cyclic rotations of the full blocks of ``length`` (the leftover block kept last)."""
+    order = list(order)
+    full = len(order) // length
+    parts = [order[i * length : (i + 1) * length] for i in range(full)]
+    rest = order[full * length :]
+    return _distinct(
+        [value for part in parts[shift:] + parts[:shift] for value in part] + rest for shift in range(full)
+    )
+
+
+def schedule(n: int, depth: int, local: bool = True, max_block: int | None = None) -> list[tuple[str, int]]:
+    """The rounds of a search: ``("global", k)`` for k = 1 … depth, then ``("intra", l)``, ``("inter", l)`` for
+    l = 2 … ⌊n/2⌋ (at most ``max_block``) when the local stage runs."""
+    if not 1 <= depth < n:
+        raise ValueError(f"depth K = {depth} must be between 1 and n - 1 = {n - 1}")
+    rounds = [("global", k) for k in range(1, depth + 1)]
+    if local:
+        top = n // 2 if max_block is None else min(n // 2, max_block)
+        rounds += [(move, length) for length in range(2, top + 1) for move in ("intra", "inter")]
+    return rounds
+
+
+def initial_random(n: int, count: int, seed: int) -> list[list[int]]:
+    """``count`` distinct uniform random orders (the paper's hardest start)."""
+    if count > math.factorial(n):
+        raise ValueError(f"{count} distinct orders asked for, but n = {n} has only {math.factorial(n)}")
+    rng = np.random.default_rng(seed)
+    found: dict[tuple, None] = {}
+    while len(found) < count:
+        found.setdefault(tuple(rng.permutation(n).tolist()))
+    return [list(order) for order in found]
+
+
+def initial_blocks(n: int, size: int, count: int, seed: int) -> list[list[int]]:
+    """Forward and inverse cut into blocks of ``size`` places (a shorter last block), the blocks permuted: all
+    such orders when there are at most ``count``, else ``count`` of them drawn from ``seed`` (the structured start)."""
+    pool = []
+    for direction in ("forward", "inverse"):
+        order = order_positions(direction, n)
+        parts = [order[p.start : p.stop] for p in local_blocks(n, size)]
+        pool.extend([v for part in arrangement for v in part] for arrangement in itertools.permutations(parts))
+    pool = _distinct(pool)
+    if len(pool) <= count:
+        return pool
+    chosen = np.random.default_rng(seed).choice(len(pool), size=count, replace=False)
+    return [pool[i] for i in sorted(chosen)]
+
+
+def check_orders(orders, n: int) -> list[list[int]]:
+    """An explicit initial set, each a permutation of n, distinct."""
+    checked = [check_permutation(order, n) for order in orders]
+    if len(_distinct(checked)) != len(checked):
+        raise ValueError("the initial orders are not distinct")
+    return checked

@@ -1,0 +1,92 @@
+"""The order search's moves and schedule: block cuts, round sizes, local moves, composition, initial sets."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from cotorder.orders import apply_order
+from cotorder.search import (
+    blocks,
+    global_candidates,
+    global_keep,
+    initial_blocks,
+    initial_random,
+    inter_block_candidates,
+    intra_block_candidates,
+    schedule,
+)
+
+
+@pytest.mark.parametrize("n,k,sizes", [(8, 3, [3, 3, 2]), (10, 4, [3, 3, 2, 2]), (6, 6, [1] * 6), (7, 1, [7])])
+def test_blocks_are_contiguous_and_the_first_are_longer(n, k, sizes):
+    order = np.random.default_rng(n + k).permutation(n).tolist()
+    parts = blocks(order, k)
+    assert [len(p) for p in parts] == sizes and sum(parts, []) == order
+
+
+@pytest.mark.parametrize("depth", [3, 4])
+def test_every_global_round_profiles_t_candidates_and_keeps_t_over_k_plus_1_factorial(depth):
+    n, total = 8, math.factorial(depth + 1)
+    for k in range(1, depth + 1):
+        survivors = initial_random(n, total // math.factorial(k), seed=k)  # what round k - 1 kept: T / k!
+        candidates = global_candidates(survivors, k)
+        assert len(candidates) == total  # k! block orders of each survivor, all distinct
+        assert all(sorted(c) == list(range(n)) for c in candidates)
+        assert global_keep(depth, k) == total // math.factorial(k + 1)
+    assert global_keep(depth, depth) == 1
+
+
+def test_survivors_sharing_their_blocks_are_profiled_once():
+    """Two survivors that are block moves of each other, cut at the same places, give the same candidates."""
+    a = [0, 1, 2, 3, 4, 5, 6, 7]
+    b = [4, 5, 6, 7, 0, 1, 2, 3]  # a's halves swapped: at k = 4 both cut into the same four blocks
+    assert len(global_candidates([a, b], 4)) == math.factorial(4)
+    assert len(global_candidates([a, b], 3)) == 2 * math.factorial(3)  # cut at other places: no overlap
+
+
+def test_block_moves_compose_as_permutations():
+    """Writing y in a candidate order = cutting y written in the survivor's order into blocks and moving them."""
+    y = np.arange(100, 108)[None, :]
+    survivor = [5, 2, 7, 0, 1, 6, 3, 4]
+    written = apply_order(y, survivor)[0].tolist()
+    for k in (2, 3):
+        cut = blocks(written, k)
+        expected = {tuple(sum(arrangement, [])) for arrangement in itertools.permutations(cut)}
+        assert {tuple(apply_order(y, c)[0].tolist()) for c in global_candidates([survivor], k)} == expected
+
+
+def test_intra_block_candidates_reorder_one_block_at_a_time():
+    order = list(range(8))
+    candidates = intra_block_candidates(order, 3)  # blocks 0-2, 3-5 and the leftover 6-7
+    assert candidates[0] == order and len(candidates) == 1 + 5 + 5 + 1
+    for candidate in candidates[1:]:
+        changed = [i for i in range(8) if candidate[i] != order[i]]
+        assert len({i // 3 for i in changed}) == 1  # inside one block
+
+
+def test_inter_block_candidates_are_the_rotations_of_the_full_blocks():
+    assert inter_block_candidates(list(range(8)), 3) == [[0, 1, 2, 3, 4, 5, 6, 7], [3, 4, 5, 0, 1, 2, 6, 7]]
+    assert len(inter_block_candidates(list(range(12)), 4)) == 3
+
+
+def test_schedule_has_k_global_and_2_times_half_n_minus_1_local_rounds():
+    rounds = schedule(8, 4)
+    assert rounds[:4] == [("global", k) for k in range(1, 5)]
+    assert len(rounds) - 4 == 2 * (8 // 2 - 1)
+    assert schedule(13, 6, max_block=3)[6:] == [("intra", 2), ("inter", 2), ("intra", 3), ("inter", 3)]
+    assert schedule(8, 4, local=False) == rounds[:4]
+    with pytest.raises(ValueError, match="depth K = 8 must be between 1 and n - 1 = 7"):
+        schedule(8, 8)
+
+
+def test_initial_sets():
+    orders = initial_random(6, 24, seed=3)
+    assert len({tuple(o) for o in orders}) == 24 and orders == initial_random(6, 24, seed=3)
+    structured = initial_blocks(10, 5, 100, seed=0)  # forward and inverse in 2 blocks of 5, both block orders
+    assert sorted(map(tuple, structured)) == sorted(
+        {(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), (5, 6, 7, 8, 9, 0, 1, 2, 3, 4), (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+         (4, 3, 2, 1, 0, 9, 8, 7, 6, 5)}
+    )  # fmt: skip
+    assert len(initial_blocks(20, 5, 10, seed=0)) == 10  # 2 x 4! = 48 possible, 10 drawn
