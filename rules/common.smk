@@ -57,7 +57,9 @@ def run_settings(part):
 # `gpu_slots: k`, k jobs share each GPU: the resource counts slots (cotorder/devices.py).
 LOCAL_GPUS = None if "gpu" in workflow.global_resources else gpu_count()
 if LOCAL_GPUS:
-    workflow.register_resource("gpu", LOCAL_GPUS * config.get("gpu_slots", DEFAULT_GPU_SLOTS))
+    workflow.register_resource(
+        "gpu", LOCAL_GPUS * config.get("gpu_slots", DEFAULT_GPU_SLOTS)
+    )
 GPU_REQUEST = 0 if LOCAL_GPUS == 0 else 1
 
 
