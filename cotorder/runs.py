@@ -219,8 +219,9 @@ def _positions(direction: str, n: int, permutations: Mapping, task: str) -> list
         raise ConfigError(f"permutations.{direction}.positions (used by tasks.{task}, n = {n}): {error}") from None
 
 
-def _training(task: Task, n: int, positions, entry: Mapping, where: str, defaults: Mapping = {}) -> dict:  # noqa: B006
+def _training(task: Task, n: int, positions, entry: Mapping, where: str, defaults: Mapping | None = None) -> dict:
     """The run's training config, resolved, without the paths the rules give it; ``defaults`` under the entry's."""
+    defaults = defaults or {}
     config = {
         "data": {**task.settings(), "n": n, "order": positions},
         "model": {**defaults.get("model", {}), **(entry.get("model") or {})},
