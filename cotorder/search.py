@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -132,3 +133,36 @@ def check_orders(orders, n: int) -> list[list[int]]:
     if len(_distinct(checked)) != len(checked):
         raise ValueError("the initial orders are not distinct")
     return checked
+
+
+MOVES = {"global": global_candidates, "intra": intra_block_candidates, "inter": inter_block_candidates}
+
+
+def round_candidates(move: str, size: int, survivors) -> list[list[int]]:
+    """A round's candidates: the global move applies to every survivor, a local move to the best one."""
+    if move not in MOVES:
+        raise ValueError(f"unknown search move {move!r} (expected {', '.join(MOVES)})")
+    return MOVES[move](survivors, size) if move == "global" else MOVES[move](survivors[0], size)
+
+
+def run_round(profile: dict, move: str, size: int, keep: int, survivors, folder, num_threads=None) -> dict:
+    """One search round: profile the round's candidates (``profile`` as :class:`cotorder.runs.Profile`'s parts, its
+    candidates replaced) in ``folder`` and keep the best ``keep`` orders, best first."""
+    from .candidates import write_profile_data
+    from .profiling import run_profile  # torch: only when a round runs
+
+    folder = Path(folder)
+    candidates = round_candidates(move, size, survivors)
+    profile = {**profile, "data": {**profile["data"], "candidates": candidates}}
+    paths = {"train_path": folder / "data.train", "validation_path": folder / "data.valid"}
+    write_profile_data(profile["data"], **paths)
+    table = run_profile(profile, **paths, output_dir=folder / "model", checkpoint_dir=folder / "checkpoints",
+                        losses_path=folder / "losses.csv", num_threads=num_threads)  # fmt: skip
+    best = table.head(keep)
+    return {
+        "move": move,
+        "size": size,
+        "candidates": len(candidates),
+        "kept": [[int(p) for p in order.split()] for order in best["order"]],
+        "scores": best["score"].tolist(),
+    }

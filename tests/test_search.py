@@ -4,9 +4,11 @@ import itertools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cotorder.orders import apply_order
+from cotorder.runs import plan
 from cotorder.search import (
     blocks,
     global_candidates,
@@ -15,6 +17,8 @@ from cotorder.search import (
     initial_random,
     inter_block_candidates,
     intra_block_candidates,
+    round_candidates,
+    run_round,
     schedule,
 )
 
@@ -90,3 +94,38 @@ def test_initial_sets():
          (4, 3, 2, 1, 0, 9, 8, 7, 6, 5)}
     )  # fmt: skip
     assert len(initial_blocks(20, 5, 10, seed=0)) == 10  # 2 x 4! = 48 possible, 10 drawn
+
+
+def test_round_candidates_move_the_survivors_or_the_best():
+    survivors = [[0, 1, 2, 3], [3, 2, 1, 0]]
+    assert len(round_candidates("global", 2, survivors)) == 4
+    assert round_candidates("inter", 2, survivors) == [[0, 1, 2, 3], [2, 3, 0, 1]]  # the best survivor only
+    with pytest.raises(ValueError, match="unknown search move 'swap'"):
+        round_candidates("swap", 2, survivors)
+
+
+def test_a_round_profiles_its_candidates_and_keeps_the_best(tmp_path):
+    config = {
+        "run_tasks": [],
+        "tasks": {"relu": {"kind": "relu", "n": [5], "directions": ["forward"]}},
+        "profiles": {
+            "p": {
+                "task": "relu",
+                "n": 5,
+                "candidates": {"orders": [[0, 1, 2, 3, 4]]},
+                "train_samples": 400,
+                "validation_samples": 40,
+                "score_points": 2,
+                "model": {"d_model": 32, "decoder_ffn_dim": 64, "dropout": 0.0},
+                "train": {"batch_size": 32, "learning_rate": 1e-3, "max_steps": 8},
+            }  # fmt: skip
+        },
+    }
+    profile = vars(plan(config).profiles["p"])
+    survivors = initial_random(5, 3, seed=0)
+    result = run_round(profile, "global", 2, 2, survivors, tmp_path, num_threads=1)
+    assert result["candidates"] == 6 and len(result["kept"]) == 2
+    assert result["scores"] == sorted(result["scores"])
+    ranked = pd.read_csv(tmp_path / "losses.csv")
+    assert [[int(p) for p in o.split()] for o in ranked["order"][:2]] == result["kept"]
+    assert {tuple(map(int, o.split())) for o in ranked["order"]} == {tuple(c) for c in global_candidates(survivors, 2)}
