@@ -17,6 +17,7 @@ include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/summary.smk"
 include: "rules/profile.smk"
+include: "rules/search.smk"
 
 
 rule all:

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import config as configuration
+from . import search
 from .candidates import candidate_orders
 from .orders import check_permutation, order_positions, random_permutation
 from .tasks import SETTINGS, SettingError, Task
@@ -110,6 +111,23 @@ class Plan:
     task_names: tuple
     direction_names: tuple  # forward, inverse and the named permutations
     profiles: dict  # name -> Profile
+    searches: dict  # name -> Search
+
+    def search_round(self, wildcards) -> dict:
+        """A search round's settings: its move, size and keep count, the profile, and (round 1) the initial orders."""
+        found = self.searches[wildcards.search]
+        index = int(wildcards.round)
+        if not 1 <= index <= len(found.rounds):
+            raise ConfigError(f"searches.{found.name}: no round {index} (it has {len(found.rounds)})")
+        return {**found.rounds[index - 1], "profile": found.profile, "initial": found.initial if index == 1 else None}
+
+    def search_files(self, pattern: str) -> list[str]:
+        """``pattern`` formatted for every search (and every round, where it names ``{round}``)."""
+        return [
+            pattern.format(search=name, round=index)
+            for name, found in self.searches.items()
+            for index in (range(1, len(found.rounds) + 1) if "{round}" in pattern else [None])
+        ]
 
     def profile(self, wildcards) -> Profile:
         return self.profiles[wildcards.profile]
@@ -162,7 +180,8 @@ def plan(config: Mapping) -> Plan:
         for run in _task_runs(name, entry, permutations):
             runs[run.task, run.n, run.direction] = run
     profiles = {name: _profile(name, entry, tasks) for name, entry in config.get("profiles", {}).items()}
-    return Plan(runs, selected, tuple(tasks), (*DIRECTIONS, *permutations), profiles)
+    searches = {name: _search(name, entry, tasks) for name, entry in config.get("searches", {}).items()}
+    return Plan(runs, selected, tuple(tasks), (*DIRECTIONS, *permutations), profiles, searches)
 
 
 def _task_runs(name: str, entry: Mapping, permutations: Mapping) -> list[Run]:
@@ -260,8 +279,9 @@ PROFILE_SETTINGS = {"validation_samples": 1000, "validation_seed": 7, "assignmen
                     "rank_by": "mean", "scoring_batch_size": 512}  # fmt: skip
 
 
-def _profile(name: str, entry: Mapping, tasks: Mapping) -> Profile:
-    where = f"profiles.{name}"
+def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None, candidates=None) -> Profile:
+    """A profile's parts; a search's rounds (``candidates`` given: a placeholder their jobs replace) share them."""
+    where = where or f"profiles.{name}"
     if entry["task"] not in tasks:
         raise ConfigError(f"{where}.task: {entry['task']!r}: no such task (tasks: {', '.join(tasks)})")
     task_entry = tasks[entry["task"]]
@@ -276,18 +296,19 @@ def _profile(name: str, entry: Mapping, tasks: Mapping) -> Profile:
     settings = {**PROFILE_SETTINGS, **{key: entry[key] for key in PROFILE_SETTINGS if key in entry}}
     splits = {**default_splits(task.kind), **{key: task_entry[key] for key in SPLIT_KEYS if key in task_entry}}
     splits.update({key: entry[key] for key in ("train_samples", "train_seed") if key in entry})
-    given = entry["candidates"]
-    try:
-        candidates = candidate_orders(
-            n,
-            given.get("kind"),
-            given.get("count"),
-            given.get("seed", 0),
-            given.get("orders"),
-            given.get("include", ()),
-        )
-    except ValueError as error:
-        raise ConfigError(f"{where}.candidates: {error}") from None
+    if candidates is None:
+        given = entry["candidates"]
+        try:
+            candidates = candidate_orders(
+                n,
+                given.get("kind"),
+                given.get("count"),
+                given.get("seed", 0),
+                given.get("orders"),
+                given.get("include", ()),
+            )
+        except ValueError as error:
+            raise ConfigError(f"{where}.candidates: {error}") from None
     owners = {**SET_BY_PIPELINE, "save_steps": "set by score_points", "save_total_limit": "set by score_points"}
     for key, owner in owners.items():
         if key in (entry.get("train") or {}):
@@ -311,3 +332,40 @@ def _profile(name: str, entry: Mapping, tasks: Mapping) -> Profile:
     scoring = {"rank_by": settings["rank_by"], "batch_size": settings["scoring_batch_size"],
                "device": training["train"]["device"]}  # fmt: skip
     return Profile(name, *map(canonical, (data, training, scoring)))
+
+
+@dataclass(frozen=True)
+class Search:
+    """A global–local order search (:mod:`cotorder.search`): its initial orders, its rounds, the profile each
+    round runs on its own candidates."""
+
+    name: str
+    initial: list  # the first round's survivors
+    rounds: list  # one {"move", "size", "keep"} per round, in order
+    profile: dict  # a Profile's parts (data, training, scoring), the candidates left to each round
+
+
+def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
+    where = f"searches.{name}"
+    n, depth = entry["n"], entry["depth"]
+    try:
+        rounds = search.schedule(n, depth, entry.get("local", True), entry.get("max_block"))
+        given = entry["initial"]
+        total = math.factorial(depth + 1)
+        if "orders" in given:
+            initial = search.check_orders(given["orders"], n)
+        elif given["kind"] == "random":
+            initial = search.initial_random(n, given.get("count", total), given.get("seed", 0))
+        else:
+            initial = search.initial_blocks(
+                n, given.get("block_size", 5), given.get("count", total), given.get("seed", 0)
+            )
+    except ValueError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    steps = [
+        {"move": move, "size": size, "keep": search.global_keep(depth, size) if move == "global" else 1}
+        for move, size in rounds
+    ]
+    profile = _profile(name, entry, tasks, where, candidates=[])
+    return Search(name, canonical(initial), canonical(steps), canonical({k: v for k, v in vars(profile).items()
+                                                                          if k != "name"}))  # fmt: skip

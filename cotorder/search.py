@@ -166,3 +166,40 @@ def run_round(profile: dict, move: str, size: int, keep: int, survivors, folder,
         "kept": [[int(p) for p in order.split()] for order in best["order"]],
         "scores": best["score"].tolist(),
     }
+
+
+def search_trace(rounds: list[dict]) -> dict:
+    """The search's result from its rounds' records (:func:`run_round`, in order): the order the last round kept
+    first, and every round's move, candidate count, kept orders and best score."""
+    trace = [{"round": i, **record} for i, record in enumerate(rounds, start=1)]
+    return {"order": trace[-1]["kept"][0], "n": len(trace[-1]["kept"][0]), "rounds": trace}
+
+
+def plot_search(result: dict, path, title: str = "") -> None:
+    """Left: the best score after each round.  Right: the best order after each round, one row each (the forward
+    position written at each place), so the order can be seen taking shape."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .datafiles import atomic_write
+
+    rounds = result["rounds"]
+    labels = [f"{r['round']}: {r['move']} {r['size']}" for r in rounds]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 0.35 * len(rounds) + 3), layout="constrained")
+    left.plot(range(1, len(rounds) + 1), [r["scores"][0] for r in rounds], marker="o")
+    left.set_xticks(range(1, len(rounds) + 1), labels, rotation=60, ha="right", fontsize=8)
+    left.set(ylabel="best score (validation loss)", title=title or "order search")
+    left.grid(alpha=0.3)
+    grid = np.array([r["kept"][0] for r in rounds])
+    image = right.imshow(grid, aspect="auto", cmap="viridis", interpolation="nearest")
+    for (row, place), value in np.ndenumerate(grid):
+        right.text(place, row, str(value), ha="center", va="center", fontsize=7, color="white")
+    right.set_yticks(range(len(rounds)), labels, fontsize=8)
+    right.set_xticks(range(grid.shape[1]), [str(i + 1) for i in range(grid.shape[1])], fontsize=7)
+    right.set(xlabel="written place", title="best order after each round (forward index written there)")
+    figure.colorbar(image, ax=right, label="forward index (0-based)")
+    with atomic_write(path) as handle:
+        figure.savefig(handle, format="png", dpi=110)
+    plt.close(figure)

@@ -19,6 +19,7 @@ REPLICATE_ID = f"{RUN_ID}/seed={{seed}}"
 RUN = f"{RESULTS}/{RUN_ID}"
 REPLICATE = f"{RESULTS}/{REPLICATE_ID}"
 PROFILE = f"{RESULTS}/profiles/{{profile}}"
+SEARCH = f"{RESULTS}/searches/{{search}}"
 # Relative to the working folder, so that Snakemake's records of these inputs survive a move.
 PACKAGE = Path(os.path.relpath(workflow.basedir)) / "cotorder"
 
@@ -29,6 +30,8 @@ wildcard_constraints:
     direction="|".join(PLAN.direction_names),
     seed=r"\d+",
     profile="|".join(PLAN.profiles) or "(?!)",
+    search="|".join(PLAN.searches) or "(?!)",
+    round=r"\d+",
 
 
 def log_path(rule, job_id):
@@ -42,6 +45,16 @@ def benchmark_path(rule, job_id):
 def package_files(*names):
     """Package modules a rule's results depend on, so that changed code reruns it."""
     return [str(PACKAGE / name) for name in names]
+
+
+def previous_round(wildcards):
+    """A search round's input: the orders the round before kept (none for the first)."""
+    index = int(wildcards.round)
+    return (
+        []
+        if index == 1
+        else [f"{RESULTS}/searches/{wildcards.search}/round{index - 1}/kept.json"]
+    )
 
 
 def run_settings(part):
@@ -71,6 +84,8 @@ def final_targets():
         f"{RESULTS}/plots/success_rate.png",
         f"{RESULTS}/plots/position_accuracy.png",
     ]
-    return (summary if PLAN.selected else []) + PLAN.profile_files(
-        f"{PROFILE}/losses.png"
+    return (
+        (summary if PLAN.selected else [])
+        + PLAN.profile_files(f"{PROFILE}/losses.png")
+        + PLAN.search_files(f"{SEARCH}/order.json")
     )

@@ -253,3 +253,45 @@ def test_profile_runs_from_nothing_and_reruns_only_what_changed(tmp_path):
 
     edit_tiny(folder, lambda c: c["profiles"]["tiny"]["train"].update(learning_rate=2e-3))
     assert planned(folder) == {"profile": ["profile=tiny"], "profile_plot": ["profile=tiny"], "all": [""]}
+
+
+TINY_SEARCH = {
+    "task": "relu",
+    "n": 4,
+    "depth": 2,
+    "initial": {"kind": "random", "seed": 0},
+    "train_samples": 300,
+    "validation_samples": 20,
+    "score_points": 2,
+    "model": {"d_model": 32, "decoder_ffn_dim": 64, "dropout": 0.0},
+    "train": {"max_steps": 6, "batch_size": 32, "learning_rate": 1e-3},
+}
+
+
+def test_search_runs_round_by_round_and_resumes_at_its_round(tmp_path):
+    folder = copy_workflow(tmp_path)
+    edit_tiny(folder, lambda c: c.update(run_tasks=[], searches={"tiny": TINY_SEARCH}))
+    jobs = planned(folder)
+    rounds = [f"search=tiny, round={i}" for i in (1, 2, 3, 4)]  # K = 2 global rounds, then l = 2 intra, inter
+    assert sorted(jobs["search_round"]) == rounds and jobs["search_result"] == ["search=tiny"]
+    ok(snakemake(folder, *LOCAL))
+    result = json.loads((folder / "results/searches/tiny/order.json").read_text())
+    trace = result["rounds"]
+    assert [(r["move"], r["size"]) for r in trace] == [("global", 1), ("global", 2), ("intra", 2), ("inter", 2)]
+    assert [r["candidates"] for r in trace[:2]] == [6, 6]  # T = 3! each global round
+    assert [len(r["kept"]) for r in trace] == [3, 1, 1, 1]  # T / 2!, T / 3!, then the best
+    assert result["order"] == trace[-1]["kept"][0] and sorted(result["order"]) == [0, 1, 2, 3]
+    assert (folder / "results/searches/tiny/search.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # A search killed after round 2: rounds 3 and 4 are what is left to run, and it ends with the same order.
+    for index in (3, 4):
+        shutil.rmtree(folder / f"results/searches/tiny/round{index}")
+    (folder / "results/searches/tiny/order.json").unlink()
+    jobs = planned(folder)
+    assert sorted(jobs["search_round"]) == rounds[2:]
+    ok(snakemake(folder, *LOCAL))
+    assert json.loads((folder / "results/searches/tiny/order.json").read_text())["order"] == result["order"]
+
+    # A later stage's setting: without the local stage only the result is made again.
+    edit_tiny(folder, lambda c: c["searches"]["tiny"].update(local=False))
+    assert planned(folder) == {"search_result": ["search=tiny"], "all": [""]}

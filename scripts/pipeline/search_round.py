@@ -1,0 +1,25 @@
+"""Snakemake script: one round of an order search: profile its candidates, keep the best."""
+
+import json
+from pathlib import Path
+
+from _job import log_to  # first: puts the workflow's package on sys.path
+
+from cotorder.devices import DEFAULT_GPU_SLOTS, claim_gpu
+
+log_to(snakemake.log[0], "a")  # appended: a resumed round keeps the interrupted round's log
+claim_gpu(snakemake.config.get("gpu_slots", DEFAULT_GPU_SLOTS))  # before torch is imported
+
+from cotorder.datafiles import atomic_write  # noqa: E402
+from cotorder.search import run_round  # noqa: E402
+
+settings = snakemake.params.round
+if snakemake.input.survivors:
+    survivors = json.loads(Path(snakemake.input.survivors[0]).read_text())["kept"]
+else:
+    survivors = settings["initial"]
+result = run_round(settings["profile"], settings["move"], settings["size"], settings["keep"], survivors,
+                   Path(snakemake.output.kept).parent, num_threads=snakemake.threads)  # fmt: skip
+with atomic_write(snakemake.output.kept, "w") as handle:
+    json.dump(result, handle, indent=1)
+print(f"{settings['move']} {settings['size']}: {result['candidates']} candidates, best {result['kept'][0]}")
