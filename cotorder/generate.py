@@ -43,10 +43,10 @@ def write_orders(paths: dict, task: Task, n: int, count: int, seed: int, quiet: 
                   file=sys.stderr)  # fmt: skip
 
 
-def write_run_data(data: dict, paths: dict) -> None:
-    """Both splits of one run as its ``data`` spec says (:mod:`cotorder.runs`), into ``paths[split]``."""
+def write_run_data(data: dict, paths: dict, positions=None) -> None:
+    """Both splits of one run as its ``data`` spec says (:mod:`cotorder.runs`), into ``paths[split]``;
+    ``positions``: the order, where the spec leaves it to a search."""
     task = Task.from_settings(data["task"])
+    positions = data["positions"] if positions is None else positions
     for split in SPLITS:
-        write_orders(
-            {paths[split]: data["positions"]}, task, data["n"], data[f"{split}_samples"], data[f"{split}_seed"]
-        )
+        write_orders({paths[split]: positions}, task, data["n"], data[f"{split}_samples"], data[f"{split}_seed"])

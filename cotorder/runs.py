@@ -25,6 +25,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from . import config as configuration
 from . import search
@@ -84,9 +85,14 @@ class Run:
         return training
 
 
-def training_config(training: dict, *, train_path, test_path, output_dir, checkpoint_dir, num_threads=None) -> dict:
-    """A run's ``training`` part with the paths Snakemake gives the job and its thread count."""
+def training_config(
+    training: dict, *, train_path, test_path, output_dir, checkpoint_dir, num_threads=None, order=None
+) -> dict:
+    """A run's ``training`` part with the paths Snakemake gives the job, its thread count and, for a search's
+    direction, the order the search found."""
     config = copy.deepcopy(training)
+    if order is not None:
+        config["data"]["order"] = order
     config["data"].update(train_path=str(train_path), test_path=str(test_path))
     config["train"].update(output_dir=str(output_dir), checkpoint_dir=str(checkpoint_dir), num_threads=num_threads)
     return config
@@ -175,16 +181,18 @@ def plan(config: Mapping) -> Plan:
     for name in selected:
         if name not in tasks:
             raise ConfigError(f"run_tasks: {name!r}: no such task (tasks: {', '.join(tasks)})")
+    searches = {name: _search(name, entry, tasks) for name, entry in config.get("searches", {}).items()}
+    for name in set(searches) & {*DIRECTIONS, *permutations}:
+        raise ConfigError(f"searches.{name}: the name is taken by a direction or a permutation")
     runs = {}
     for name, entry in tasks.items():
-        for run in _task_runs(name, entry, permutations):
+        for run in _task_runs(name, entry, permutations, searches):
             runs[run.task, run.n, run.direction] = run
     profiles = {name: _profile(name, entry, tasks) for name, entry in config.get("profiles", {}).items()}
-    searches = {name: _search(name, entry, tasks) for name, entry in config.get("searches", {}).items()}
-    return Plan(runs, selected, tuple(tasks), (*DIRECTIONS, *permutations), profiles, searches)
+    return Plan(runs, selected, tuple(tasks), (*DIRECTIONS, *permutations, *searches), profiles, searches)
 
 
-def _task_runs(name: str, entry: Mapping, permutations: Mapping) -> list[Run]:
+def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mapping = MappingProxyType({})) -> list[Run]:
     where = f"tasks.{name}"
     try:
         task = Task.from_settings({key: value for key, value in entry.items() if key in SETTINGS})
@@ -192,10 +200,18 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping) -> list[Run]:
         raise ConfigError(f"{where}.{error.key}: {error.message}" if error.key else f"{where}: {error}") from None
     splits = {**default_splits(task.kind), **{key: entry[key] for key in SPLIT_KEYS if key in entry}}
     for direction in entry["directions"]:
-        if direction not in DIRECTIONS and direction not in permutations:
+        if direction not in DIRECTIONS and direction not in permutations and direction not in searches:
             raise ConfigError(
-                f"{where}.directions: {direction!r}: expected forward, inverse or a name from `permutations`"
+                f"{where}.directions: {direction!r}: expected forward, inverse or a name from `permutations` "
+                "or `searches`"
             )
+        if direction in searches:
+            found = searches[direction].profile["data"]
+            if found["task"] != task.settings() or entry["n"] != [found["n"]]:
+                raise ConfigError(
+                    f"{where}.directions: {direction!r}: that search is for {found['task']['kind']} at n = "
+                    f"{found['n']}; the task is {task.kind} at n = {entry['n']} (same settings and one n needed)"
+                )
     for key, owner in SET_BY_PIPELINE.items():
         if key in (entry.get("train") or {}):
             raise ConfigError(f"{where}.train.{key}: {owner}, not by the workflow config")
@@ -210,8 +226,9 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping) -> list[Run]:
     runs = []
     for n in entry["n"]:
         for direction in entry["directions"]:
-            positions = _positions(direction, n, permutations, name)
-            training = _training(task, n, positions, entry, f"{where} (n = {n}, {direction})")
+            # A search's order is known once the search has run: its jobs read it (training_config's order).
+            positions = None if direction in searches else _positions(direction, n, permutations, name)
+            training = _training(task, n, positions or "forward", entry, f"{where} (n = {n}, {direction})")
             evaluation = {
                 "order": positions,
                 "batch_size": training["train"]["test_batch_size"],
@@ -219,6 +236,8 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping) -> list[Run]:
                 "precision": training["train"]["precision"],
             }
             data = {"task": task.settings(), "n": n, "positions": positions, **splits}
+            if direction in searches:
+                data["search"] = training["data"]["order"] = direction
             seeds = tuple(entry.get("seeds", [training["train"]["seed"]]))
             training["train"]["seed"] = seeds[0]
             runs.append(Run(name, n, direction, seeds, *map(canonical, (data, training, evaluation))))

@@ -203,3 +203,11 @@ def plot_search(result: dict, path, title: str = "") -> None:
     with atomic_write(path) as handle:
         figure.savefig(handle, format="png", dpi=110)
     plt.close(figure)
+
+
+def read_order(paths) -> list[int] | None:
+    """The order a search found, from its ``order.json`` (the first of ``paths``); None when there is none."""
+    import json
+
+    paths = [paths] if isinstance(paths, str | Path) else list(paths)  # Snakemake gives one file as a string
+    return json.loads(Path(paths[0]).read_text())["order"] if paths else None

@@ -57,6 +57,13 @@ def previous_round(wildcards):
     )
 
 
+def searched_order(wildcards):
+    """The order a search found, for a run whose direction names that search (none for other directions)."""
+    if wildcards.direction in PLAN.searches:
+        return [SEARCH.format(search=wildcards.direction) + "/order.json"]
+    return []
+
+
 def run_settings(part):
     """A params function: one part (data, training, evaluation) of the job's run spec."""
     return lambda wildcards: PLAN.settings(wildcards, part)

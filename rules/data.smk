@@ -1,5 +1,6 @@
 rule generate:
     input:
+        order=searched_order,
         code=package_files("tasks.py", "orders.py", "datafiles.py", "generate.py"),
     output:
         train=f"{RUN}/data.train",

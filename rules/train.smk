@@ -2,6 +2,7 @@ rule train:
     input:
         train=f"{RUN}/data.train",
         test=f"{RUN}/data.test",
+        order=searched_order,
         code=package_files("config.py", "tasks.py", "training.py"),
     output:
         model=directory(f"{REPLICATE}/model"),
@@ -27,6 +28,7 @@ rule evaluate:
     input:
         model=f"{REPLICATE}/model",
         test=f"{RUN}/data.test",
+        order=searched_order,
         code=package_files("evaluation.py"),
     output:
         metrics=f"{REPLICATE}/metrics.json",

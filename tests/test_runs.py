@@ -214,3 +214,37 @@ def test_files_per_replicate_and_per_run():
 def test_seeds_and_train_seed_together_are_refused():
     with pytest.raises(ConfigError, match=r"tasks.relu.seeds: give the training seeds either as seeds or as train"):
         plan(config(seeds=[1, 2], train={"seed": 3}))
+
+
+SEARCH = {"task": "relu", "n": 4, "depth": 2, "initial": {"kind": "random"}}
+
+
+def test_a_search_is_a_direction_whose_order_its_jobs_read():
+    runs = plan(
+        {"tasks": {"relu": {"kind": "relu", "n": [4], "directions": ["forward", "s"]}}, "searches": {"s": SEARCH}}
+    )
+    run = runs.run(wildcards("relu", 4, "s"))
+    assert run.data["positions"] is None and run.data["search"] == "s" and run.evaluation["order"] is None
+    assert "s" in runs.direction_names
+    assert [r["move"] for r in runs.searches["s"].rounds] == ["global", "global", "intra", "inter"]
+    assert [r["keep"] for r in runs.searches["s"].rounds] == [3, 1, 1, 1]
+    assert len(runs.searches["s"].initial) == 6  # T = 3!
+
+
+@pytest.mark.parametrize(
+    "task,message",
+    [
+        (
+            {"kind": "relu", "n": [5], "directions": ["s"]},
+            "that search is for relu at n = 4; the task is relu at n = [5]",
+        ),
+        ({"kind": "square", "n": [4], "directions": ["s"]}, "that search is for relu at n = 4; the task is square"),
+    ],
+)
+def test_a_search_direction_must_fit_its_task(task, message):
+    config = {
+        "tasks": {"relu": {"kind": "relu", "n": [4], "directions": ["forward"]}, "t": task},
+        "searches": {"s": SEARCH},
+    }
+    with pytest.raises(ConfigError, match=re.escape(f"tasks.t.directions: 's': {message}")):
+        plan(config)

@@ -295,3 +295,30 @@ def test_search_runs_round_by_round_and_resumes_at_its_round(tmp_path):
     # A later stage's setting: without the local stage only the result is made again.
     edit_tiny(folder, lambda c: c["searches"]["tiny"].update(local=False))
     assert planned(folder) == {"search_result": ["search=tiny"], "all": [""]}
+
+
+def test_a_searchs_order_is_trained_as_a_direction_and_reruns_only_its_runs(tmp_path):
+    folder = copy_workflow(tmp_path)
+
+    def with_search(config):
+        config.update(run_tasks=["relu"], searches={"tiny": TINY_SEARCH})
+        config["tasks"]["relu"]["directions"] = ["forward", "tiny"]
+
+    edit_tiny(folder, with_search)
+    ok(snakemake(folder, *LOCAL))
+    order = json.loads((folder / "results/searches/tiny/order.json").read_text())["order"]
+    forward = (folder / "results/relu/n=4/forward/data.test").read_text().splitlines()
+    searched = (folder / "results/relu/n=4/tiny/data.test").read_text().splitlines()
+    for a, b in zip(forward, searched, strict=True):
+        x, y = a.split(" : ")
+        assert b == x + " : " + " ".join(y.split()[p] for p in order)
+    with open(folder / "results" / "summary.csv") as handle:
+        assert [row["direction"] for row in csv.DictReader(handle)] == ["forward", "tiny"]
+    metrics = json.loads((folder / "results/relu/n=4/tiny/seed=42/metrics.json").read_text())
+    assert metrics["order"] == order
+
+    edit_tiny(folder, lambda c: c["searches"]["tiny"].update(local=False))
+    jobs = planned(folder)
+    assert jobs["search_result"] == ["search=tiny"] and "search_round" not in jobs
+    assert jobs["generate"] == ["task=relu, n=4, direction=tiny"]
+    assert jobs["train"] == jobs["evaluate"] == ["task=relu, n=4, direction=tiny, seed=42"]

@@ -8,12 +8,13 @@ log_to(snakemake.log[0])
 claim_gpu(snakemake.config.get("gpu_slots", DEFAULT_GPU_SLOTS))  # before torch is imported
 
 from cotorder.evaluation import evaluate  # noqa: E402
+from cotorder.search import read_order  # noqa: E402
 
 settings = snakemake.params.evaluation
 metrics = evaluate(
     snakemake.input.model,
     snakemake.input.test,
-    settings["order"],
+    settings["order"] or read_order(snakemake.input.order),
     metrics_path=snakemake.output.metrics,
     predictions_path=snakemake.output.predictions,
     batch_size=settings["batch_size"],

@@ -12,6 +12,7 @@ if gpu is not None:
     print(f"using GPU {gpu}")
 
 from cotorder.runs import training_config  # noqa: E402
+from cotorder.search import read_order  # noqa: E402
 from cotorder.training import train  # noqa: E402
 
 config = training_config(
@@ -21,5 +22,6 @@ config = training_config(
     output_dir=snakemake.output.model,
     checkpoint_dir=snakemake.params.checkpoints,
     num_threads=snakemake.threads,
+    order=read_order(snakemake.input.order),  # a search's order, for its direction
 )
 print(json.dumps(train(config), indent=2))
