@@ -15,6 +15,8 @@ CONFIGS = {
     "paper": ["--configfile", "experiments/paper.yaml"],
     "profiling_demo": ["--configfile", "experiments/profiling_demo.yaml"],
     "profiling_paper": ["--configfile", "experiments/profiling_paper.yaml"],
+    "search_demo": ["--configfile", "experiments/search_demo.yaml"],
+    "search_paper": ["--configfile", "experiments/search_paper.yaml"],
 }
 
 
@@ -65,6 +67,15 @@ def test_dry_run_plans_every_profile_and_no_run(workflow, name, profiles):
     counts = job_counts(result.stdout)
     assert counts["profile_data"] == counts["profile"] == counts["profile_plot"] == profiles
     assert "train" not in counts and "summarize" not in counts  # run_tasks: []
+
+
+@pytest.mark.parametrize("name,searches,rounds,runs", [("search_demo", 1, 10, 3), ("search_paper", 16, 224, 48)])
+def test_dry_run_plans_every_search_round_and_the_found_orders_runs(workflow, name, searches, rounds, runs):
+    result = workflow("--dry-run", *CONFIGS[name])
+    assert result.returncode == 0, result.stdout + result.stderr
+    counts = job_counts(result.stdout)
+    assert counts["search_result"] == searches and counts["search_round"] == rounds
+    assert counts["generate"] == counts["train"] == counts["evaluate"] == runs
 
 
 def write_config(folder, text):
