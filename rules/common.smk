@@ -20,6 +20,7 @@ RUN = f"{RESULTS}/{RUN_ID}"
 REPLICATE = f"{RESULTS}/{REPLICATE_ID}"
 PROFILE = f"{RESULTS}/profiles/{{profile}}"
 SEARCH = f"{RESULTS}/searches/{{search}}"
+SEARCH_ORDER = f"{SEARCH}/order.json"
 # Relative to the working folder, so that Snakemake's records of these inputs survive a move.
 PACKAGE = Path(os.path.relpath(workflow.basedir)) / "cotorder"
 
@@ -60,7 +61,7 @@ def previous_round(wildcards):
 def searched_order(wildcards):
     """The order a search found, for a run whose direction names that search (none for other directions)."""
     if wildcards.direction in PLAN.searches:
-        return [SEARCH.format(search=wildcards.direction) + "/order.json"]
+        return [SEARCH_ORDER.format(search=wildcards.direction)]
     return []
 
 
@@ -94,5 +95,5 @@ def final_targets():
     return (
         (summary if PLAN.selected else [])
         + PLAN.profile_files(f"{PROFILE}/losses.png")
-        + PLAN.search_files(f"{SEARCH}/order.json")
+        + PLAN.search_files(SEARCH_ORDER)
     )

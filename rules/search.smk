@@ -38,7 +38,7 @@ rule search_result:
         ],
         code=package_files("search.py"),
     output:
-        order=f"{SEARCH}/order.json",
+        order=SEARCH_ORDER,
         plot=report(
             f"{SEARCH}/search.png",
             caption="../report/search.rst",
@@ -55,4 +55,4 @@ rule search_result:
 
 rule searches:
     input:
-        PLAN.search_files(f"{SEARCH}/order.json"),
+        PLAN.search_files(SEARCH_ORDER),
