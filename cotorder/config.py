@@ -202,8 +202,9 @@ def _check_together(config: dict) -> None:
     """Checks across keys: the order against n, the model's shapes."""
     data, model = config["data"], config["model"]
     try:
-        task_of(data).check_length(data["n"])
-        task_of(data).check_window(data["n"])
+        task = task_of(data)
+        task.check_length(data["n"])
+        task.check_window(data["n"])
     except SettingError as error:
         raise ValueError(f"data.{error.key}: {error.message}") from None
     try:

@@ -141,12 +141,13 @@ def write_predictions(path, inputs, targets, predictions) -> None:
         handle.write(text.getvalue())
 
 
-def trained_for(model_dir, section: str = "data") -> dict | None:
-    """A section of the config a model was trained with (``data``: task, n, order), if its folder records it."""
+def trained_for(model_dir) -> dict | None:
+    """The config a model was trained with (``data``: task, n, order; ``train``: precision), if its folder records
+    it."""
     path = Path(model_dir) / training.CONFIG_FILE
     if not path.is_file():
         return None  # a Trainer checkpoint folder, or a model from elsewhere
-    return yaml.safe_load(path.read_text())[section]
+    return yaml.safe_load(path.read_text())
 
 
 def check_order(order, recorded: dict, model_dir) -> list[int]:
@@ -190,12 +191,12 @@ def evaluate(
     model_dir = Path(model_dir)
     if not (model_dir / "config.json").is_file():
         raise FileNotFoundError(f"{model_dir}: no trained model there (no config.json)")
-    recorded = trained_for(model_dir)
-    recorded_train = trained_for(model_dir, "train")
+    trained = trained_for(model_dir)
+    recorded = None if trained is None else trained["data"]
     if recorded is not None:
         order = check_order(order, recorded, model_dir)
     if precision is None:
-        precision = "fp32" if recorded_train is None else recorded_train.get("precision", "fp32")
+        precision = "fp32" if trained is None else trained["train"].get("precision", "fp32")
     training.set_threads(num_threads)
     device = training.select_device(device, precision)
     training.set_precision(precision)

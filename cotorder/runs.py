@@ -372,9 +372,9 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
         given = entry["initial"]
         total = math.factorial(depth + 1)
         if "orders" in given:
-            initial = search.check_orders(given["orders"], n)
+            initial = candidate_orders(n, orders=given["orders"])
         elif given["kind"] == "random":
-            initial = search.initial_random(n, given.get("count", total), given.get("seed", 0))
+            initial = candidate_orders(n, "random", given.get("count", total), given.get("seed", 0))
         else:
             initial = search.initial_blocks(
                 n, given.get("block_size", 5), given.get("count", total), given.get("seed", 0)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .orders import check_permutation, order_positions
+from .orders import order_positions
 
 
 def blocks(order, count: int) -> list[list[int]]:
@@ -101,17 +101,6 @@ def schedule(n: int, depth: int, local: bool = True, max_block: int | None = Non
     return rounds
 
 
-def initial_random(n: int, count: int, seed: int) -> list[list[int]]:
-    """``count`` distinct uniform random orders (the paper's hardest start)."""
-    if count > math.factorial(n):
-        raise ValueError(f"{count} distinct orders asked for, but n = {n} has only {math.factorial(n)}")
-    rng = np.random.default_rng(seed)
-    found: dict[tuple, None] = {}
-    while len(found) < count:
-        found.setdefault(tuple(rng.permutation(n).tolist()))
-    return [list(order) for order in found]
-
-
 def initial_blocks(n: int, size: int, count: int, seed: int) -> list[list[int]]:
     """Forward and inverse cut into blocks of ``size`` places (a shorter last block), the blocks permuted: all
     such orders when there are at most ``count``, else ``count`` of them drawn from ``seed`` (the structured start)."""
@@ -125,14 +114,6 @@ def initial_blocks(n: int, size: int, count: int, seed: int) -> list[list[int]]:
         return pool
     chosen = np.random.default_rng(seed).choice(len(pool), size=count, replace=False)
     return [pool[i] for i in sorted(chosen)]
-
-
-def check_orders(orders, n: int) -> list[list[int]]:
-    """An explicit initial set, each a permutation of n, distinct."""
-    checked = [check_permutation(order, n) for order in orders]
-    if len(_distinct(checked)) != len(checked):
-        raise ValueError("the initial orders are not distinct")
-    return checked
 
 
 MOVES = {"global": global_candidates, "intra": intra_block_candidates, "inter": inter_block_candidates}

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cotorder.candidates import candidate_orders
 from cotorder.orders import apply_order
 from cotorder.runs import plan
 from cotorder.search import (
@@ -14,7 +15,6 @@ from cotorder.search import (
     global_candidates,
     global_keep,
     initial_blocks,
-    initial_random,
     inter_block_candidates,
     intra_block_candidates,
     round_candidates,
@@ -34,7 +34,7 @@ def test_blocks_are_contiguous_and_the_first_are_longer(n, k, sizes):
 def test_every_global_round_profiles_t_candidates_and_keeps_t_over_k_plus_1_factorial(depth):
     n, total = 8, math.factorial(depth + 1)
     for k in range(1, depth + 1):
-        survivors = initial_random(n, total // math.factorial(k), seed=k)  # what round k - 1 kept: T / k!
+        survivors = candidate_orders(n, "random", total // math.factorial(k), seed=k)  # what round k - 1 kept: T / k!
         candidates = global_candidates(survivors, k)
         assert len(candidates) == total  # k! block orders of each survivor, all distinct
         assert all(sorted(c) == list(range(n)) for c in candidates)
@@ -86,8 +86,8 @@ def test_schedule_has_k_global_and_2_times_half_n_minus_1_local_rounds():
 
 
 def test_initial_sets():
-    orders = initial_random(6, 24, seed=3)
-    assert len({tuple(o) for o in orders}) == 24 and orders == initial_random(6, 24, seed=3)
+    orders = candidate_orders(6, "random", 24, seed=3)
+    assert len({tuple(o) for o in orders}) == 24 and orders == candidate_orders(6, "random", 24, seed=3)
     structured = initial_blocks(10, 5, 100, seed=0)  # forward and inverse in 2 blocks of 5, both block orders
     assert sorted(map(tuple, structured)) == sorted(
         {(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), (5, 6, 7, 8, 9, 0, 1, 2, 3, 4), (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
@@ -122,7 +122,7 @@ def test_a_round_profiles_its_candidates_and_keeps_the_best(tmp_path):
         },
     }
     profile = vars(plan(config).profiles["p"])
-    survivors = initial_random(5, 3, seed=0)
+    survivors = candidate_orders(5, "random", 3, seed=0)
     result = run_round(profile, "global", 2, 2, survivors, tmp_path, num_threads=1)
     assert result["candidates"] == 6 and len(result["kept"]) == 2
     assert result["scores"] == sorted(result["scores"])
