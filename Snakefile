@@ -3,7 +3,7 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
-configfile: "experiments/seminar.yaml"
+configfile: "workflow_config.yaml"
 
 
 validate(config, "schemas/config.schema.yaml")

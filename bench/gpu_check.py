@@ -8,7 +8,7 @@
    steps/s, samples/s, peak GPU memory, then its evaluation;
 3. packing: 1, 2, 4, 8 such trainings at once on the one GPU (``--steps`` steps each, separate processes),
    their total samples/s and the speed-up over one;
-4. an estimate of the full seminar experiment's wall time (`experiments/seminar.yaml`) at the best packing.
+4. an estimate of the full seminar experiment's wall time (`workflow_config.yaml`) at the best packing.
 
 Without a CUDA device it says so, skips 2–4's GPU work and still runs what the CPU can: the tests'
 collection (they skip), the data generation, and the packing harness with 1 and 2 tiny CPU workers for a
@@ -89,7 +89,7 @@ def seminar_sample_epochs() -> list[tuple[str, int, float]]:
 
     from cotorder.runs import plan
 
-    runs = plan(yaml.safe_load((ROOT / "experiments" / "seminar.yaml").read_text()))
+    runs = plan(yaml.safe_load((ROOT / "workflow_config.yaml").read_text()))
     return [
         (run.task, run.n, run.data["train_samples"] * run.training["train"]["num_train_epochs"] * len(run.seeds))
         for run in runs.selected_runs()

@@ -13,7 +13,8 @@ except ConfigError as error:
 
 # ---- Path patterns: one place for each. ----
 # A run (task, n, direction) has one data set; each of its replicates (training seed) one model.
-RESULTS = "results"
+# Everything lands under the config's results root, so that one experiment never overwrites another.
+RESULTS = os.path.normpath(config.get("results", "results"))
 RUN_ID = "{task}/n={n}/{direction}"
 REPLICATE_ID = f"{RUN_ID}/seed={{seed}}"
 RUN = f"{RESULTS}/{RUN_ID}"

@@ -11,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW_FILES = [
     "Snakefile",
+    "workflow_config.yaml",
     "experiments",
     "rules",
     "schemas",

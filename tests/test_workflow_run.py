@@ -151,15 +151,25 @@ def test_added_seeds_add_only_their_replicates(done):
     assert float(summary["relu", "forward"]["success_rate_std"]) >= 0
 
 
-def test_single_target_builds_only_its_chain(tmp_path):
+def test_single_target_builds_only_its_chain_under_its_results_root(tmp_path):
+    """A config's `results` root holds every file its jobs write: outputs, checkpoints, logs, benchmarks."""
     folder = copy_workflow(tmp_path)
-    target = "results/relu/n=4/inverse/seed=42/metrics.json"
-    ok(snakemake(folder, target, *LOCAL))  # the target first: --configfile takes several values
+    before = set(folder.iterdir())
+    root = folder / "out" / "tiny"
+    target = "out/tiny/relu/n=4/inverse/seed=42/metrics.json"
+    ok(snakemake(folder, target, *LOCAL, "--config", "results=out/tiny"))  # the target first: both take several values
     assert (folder / target).is_file()
-    assert sorted(p.relative_to(folder / "results").as_posix() for p in (folder / "results").glob("*/n=*/*")) == [
-        "relu/n=4/inverse"
+    assert sorted(p.relative_to(root).as_posix() for p in root.glob("*/n=*/*")) == ["relu/n=4/inverse"]
+    assert not (root / "summary.csv").exists()
+    assert set(folder.iterdir()) - before == {folder / ".snakemake", folder / "out"}  # no results/ folder
+    assert [p.name for p in (folder / "out").iterdir()] == ["tiny"]
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*.log")) == [
+        "logs/evaluate/relu/n=4/inverse/seed=42.log",
+        "logs/generate/relu/n=4/inverse.log",
+        "logs/train/relu/n=4/inverse/seed=42.log",
     ]
-    assert not (folder / "results" / "summary.csv").exists()
+    assert (root / "benchmarks/train/relu/n=4/inverse/seed=42.tsv").is_file()
+    assert (root / "relu/n=4/inverse/seed=42/checkpoints").is_dir()
 
 
 def resumable_config(folder):

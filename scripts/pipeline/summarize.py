@@ -1,4 +1,4 @@
-"""Snakemake script: results/replicates.csv (one row per replicate) and results/summary.csv (one row per run)."""
+"""Snakemake script: <results>/replicates.csv (one row per replicate) and <results>/summary.csv (one row per run)."""
 
 from _job import log_to  # first: puts the workflow's package on sys.path
 
