@@ -5,15 +5,17 @@ An order is a permutation of the n CoT steps: the forward position written at ea
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .generate import write_split
-from .orders import check_permutation, order_positions
+from .orders import check_permutation, order_positions, random_orders
 from .tasks import Task
 
 CANDIDATE_KINDS = ("random", "forward_plus_random")
+# The most candidates one profile (or one search round) may rank: 7! = 5,040, the largest set the paper
+# profiled in one run.  Above it, planning refuses (a bigger set is rarely meant, and would cost minutes of
+# planning and hours of scoring).
+MAX_CANDIDATES = 5040
 
 
 def candidate_orders(
@@ -23,6 +25,8 @@ def candidate_orders(
     (``forward``, ``inverse``; ``forward_plus_random`` includes forward) first, then distinct random
     ones drawn from ``seed``."""
     if orders is not None:
+        if len(orders) > MAX_CANDIDATES:
+            raise ValueError(f"{len(orders)} orders given, above the cap of {MAX_CANDIDATES} candidates a profile")
         checked = [check_permutation(order, n) for order in orders]
         repeated = [order for i, order in enumerate(checked) if order in checked[:i]]
         if repeated:
@@ -34,15 +38,9 @@ def candidate_orders(
     chosen = list(dict.fromkeys(tuple(order_positions(name, n)) for name in named))  # n = 1 would merge them
     if count < len(chosen):
         raise ValueError(f"count {count} is smaller than the {len(chosen)} orders included ({', '.join(named)})")
-    if count > math.factorial(n):
-        raise ValueError(f"{count} distinct orders asked for, but n = {n} has only {math.factorial(n)}")
-    rng = np.random.default_rng(seed)
-    seen = set(chosen)
-    while len(chosen) < count:
-        order = tuple(rng.permutation(n).tolist())
-        if order not in seen:
-            seen.add(order)
-            chosen.append(order)
+    if count > MAX_CANDIDATES:
+        raise ValueError(f"count {count} is above the cap of {MAX_CANDIDATES} candidates a profile")
+    chosen += map(tuple, random_orders(n, count - len(chosen), seed, exclude=chosen))
     return [list(order) for order in chosen]
 
 
@@ -76,12 +74,11 @@ def disjoint_inputs(task, n: int, count: int, seed: int, exclude: np.ndarray) ->
 
 
 def write_profile_data(data: dict, *, train_path, validation_path) -> None:
-    """A profile's mixed training split (each sample in its assigned candidate order) and its validation split
-    (forward order; no input of the task's test split)."""
+    """A profile's training split, written forward (each replicate writes its own mixture of it:
+    :func:`cotorder.profiling.run_profile`), and its validation split (forward; no input of the task's test split)."""
     task, n = Task.from_settings(data["task"]), data["n"]
     x = task.sample_inputs(n, data["train_samples"], data["train_seed"])
-    assignment = assign_orders(len(x), len(data["candidates"]), data["assignment_seed"])
-    write_split(train_path, x, write_mixed(task.outputs(x), data["candidates"], assignment))
+    write_split(train_path, x, task.outputs(x))
     test = task.sample_inputs(n, data["test_samples"], data["test_seed"])
     validation = disjoint_inputs(task, n, data["validation_samples"], data["validation_seed"], test)
     write_split(validation_path, validation, task.outputs(validation))

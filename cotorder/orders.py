@@ -7,6 +7,7 @@ inverse the reversal.  Only the output is reordered, never the input.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -60,3 +61,46 @@ def order_positions(direction: str | Sequence[int], n: int) -> list[int]:
 def apply_order(y: np.ndarray, positions: Sequence[int]) -> np.ndarray:
     """Write the forward CoT ``y`` (``(N, L)``) in the given order."""
     return np.asarray(y)[:, list(positions)]
+
+
+def unrank(index: int, n: int) -> list[int]:
+    """The ``index``-th permutation of ``0 … n-1`` in lexicographic order (its Lehmer code), without listing any."""
+    left, order = list(range(n)), []
+    for size in range(n, 0, -1):
+        digit, index = divmod(index, math.factorial(size - 1))
+        order.append(left.pop(digit))
+    return order
+
+
+def rank_of(order: Sequence[int]) -> int:
+    """The lexicographic index of a permutation (the inverse of :func:`unrank`)."""
+    left, index = sorted(order), 0
+    for place, value in enumerate(order):
+        index += left.index(value) * math.factorial(len(order) - 1 - place)
+        left.remove(value)
+    return index
+
+
+def sample_distinct(total: int, count: int, rng: np.random.Generator) -> list[int]:
+    """``count`` distinct integers of ``0 … total-1``, drawn without rejection and without listing the range."""
+    if count > total:
+        raise ValueError(f"{count} distinct items asked for, but there are only {total}")
+    if total < 2**62:
+        return [int(i) for i in rng.choice(total, size=count, replace=False)]
+    # Beyond int64 (n ≥ 21 for permutations): independent uniform draws, whose collisions (probability below
+    # count² / total) are refused rather than redrawn.
+    digits = math.ceil(math.log2(total)) + 64
+    drawn = [int.from_bytes(rng.bytes(digits // 8 + 1), "little") % total for _ in range(count)]
+    if len(set(drawn)) < count:
+        raise RuntimeError("two identical draws from more than 2**62 items")  # pragma: no cover
+    return drawn
+
+
+def random_orders(n: int, count: int, seed: int, exclude=()) -> list[list[int]]:
+    """``count`` distinct uniform random orders of n steps, none of them in ``exclude``, drawn from ``seed``."""
+    excluded = {rank_of(order) for order in exclude}
+    total = math.factorial(n)
+    if count > total - len(excluded):
+        raise ValueError(f"{count + len(excluded)} distinct orders asked for, but n = {n} has only {total}")
+    drawn = sample_distinct(total, min(total, count + len(excluded)), np.random.default_rng(seed))
+    return [unrank(index, n) for index in drawn if index not in excluded][:count]

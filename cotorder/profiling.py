@@ -14,7 +14,11 @@ The method (Sato, Kawamoto and Kera, arXiv 2506.23875), with the choices it leav
 - **Scoring**: for every candidate, the mean teacher-forced cross-entropy of the model over the
   n target tokens (the end-of-sequence token excluded) of a validation split written in that
   order — at every kept checkpoint and at the end (:func:`order_losses`, all T × V sequences in
-  large batches).  Orders are ranked by one criterion, lowest first (:data:`RANK_BY`).
+  large batches).  Orders are ranked by one criterion, lowest first (:data:`RANK_BY`).  Beside each order's
+  score, its no-learning baseline (:mod:`cotorder.baseline`) and the model's margin below it.
+- **Replicates**: each seed trains on the same data with its own model initialisation and sample-to-order
+  assignment (:func:`run_profile`); :mod:`cotorder.evidence` puts them together and says whether the ranking
+  is signal.
 """
 
 from __future__ import annotations
@@ -28,21 +32,46 @@ import torch
 import torch.nn.functional as F
 
 from . import training
-from .candidates import order_label
-from .datafiles import atomic_write, parse_line
+from .baseline import order_baselines
+from .candidates import assign_orders, order_label, write_mixed, write_profile_data
+from .datafiles import DataFormatError, atomic_write, parse_line
+from .evidence import agreement
+from .generate import write_split
+from .runs import training_config
+from .search import round_candidates
+from .tasks import Task
 
 # How the loss at the scoring points becomes one number per order: the area under its loss
 # curve (the mean over the points), the loss at the end, or at the first point.
 RANK_BY = ("mean", "final", "first")
 
 
-def read_samples(path) -> tuple[np.ndarray, np.ndarray]:
-    """A data file's inputs and outputs as two ``(N, n)`` arrays."""
+def read_samples(path, task: Task, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A forward data file's inputs and outputs as two ``(N, n)`` arrays, every line checked: its format, n inputs
+    and n outputs, values in the task's vocabulary, and the CoT recomputed from the inputs (``file:line`` errors)."""
+    low, high = task.value_range(n)
     rows = []
     with open(path) as handle:
         for number, line in enumerate(handle, start=1):
-            rows.append(parse_line(line, f"{path}:{number}"))
-    return np.array([x for x, _ in rows]), np.array([y for _, y in rows])
+            x, y = parse_line(line, f"{path}:{number}")
+            for part, values in (("inputs", x), ("outputs", y)):
+                if len(values) != n:
+                    raise DataFormatError(f"{path}:{number}: {len(values)} {part}, expected n = {n}")
+            outside = [v for v in (*x, *y) if not low <= v <= high]
+            if outside:
+                raise DataFormatError(f"{path}:{number}: {outside[0]} is outside the {task.kind} vocabulary "
+                                      f"{low}..{high} at n = {n}")  # fmt: skip
+            rows.append((x, y))
+    if not rows:
+        raise DataFormatError(f"{path}: no samples")
+    x, y = (np.array([row[i] for row in rows]) for i in (0, 1))
+    wrong = np.flatnonzero((task.outputs(x) != y).any(axis=1))
+    if len(wrong):
+        line = int(wrong[0])
+        expected = task.outputs(x[line : line + 1])[0].tolist()
+        raise DataFormatError(f"{path}:{line + 1}: outputs {y[line].tolist()} are not the forward {task.kind} "
+                              f"({task.variant}) CoT of these inputs: expected {expected}")  # fmt: skip
+    return x, y
 
 
 # ---------------------------------------------------------------- scoring
@@ -133,63 +162,113 @@ def write_table(table: pd.DataFrame, path) -> None:
         table.to_csv(handle, index=False, float_format="%.6g")
 
 
-def run_profile(profile: dict, *, train_path, validation_path, output_dir, checkpoint_dir, losses_path,
-                num_threads=None) -> pd.DataFrame:  # fmt: skip
-    """Train on the mixture (resuming from checkpoints), score every candidate at every kept checkpoint and at the
-    end, and write the ranked table.  ``profile`` holds a :class:`cotorder.runs.Profile`'s parts."""
-    from .runs import training_config
-
-    config = training_config(profile["training"], train_path=train_path, test_path=validation_path,
-                             output_dir=output_dir, checkpoint_dir=checkpoint_dir, num_threads=num_threads)  # fmt: skip
+def run_profile(replicate: dict, *, train_path, validation_path, folder, num_threads=None) -> pd.DataFrame:
+    """One replicate of a profile in ``folder``: write its mixture (``mixture.train``: each sample of the forward
+    ``train_path`` in the order the replicate's assignment gives it), train on it (resuming from ``checkpoints/``,
+    into ``model/``), score every candidate at every kept checkpoint and at the end, and write the ranked table
+    with each order's no-learning baseline (``losses.csv``).  ``replicate``: :meth:`cotorder.runs.Profile.replicate`."""
+    data, folder = replicate["data"], Path(folder)
+    task, n, candidates = Task.from_settings(data["task"]), data["n"], data["candidates"]
+    x, y = read_samples(train_path, task, n)
+    mixed = write_mixed(y, candidates, assign_orders(len(x), len(candidates), data["assignment_seed"]))
+    write_split(folder / "mixture.train", x, mixed)
+    config = training_config(replicate["training"], train_path=folder / "mixture.train", test_path=validation_path,
+                             output_dir=folder / "model", checkpoint_dir=folder / "checkpoints",
+                             num_threads=num_threads)  # fmt: skip
     summary = training.train(config)
-    points = [(step, str(path)) for step, path in scoring_steps(checkpoint_dir)]
+    points = [(step, str(path)) for step, path in scoring_steps(folder / "checkpoints")]
     if not points or points[-1][0] != summary["global_step"]:
-        points.append((summary["global_step"], str(output_dir)))
-    scoring = profile["scoring"]
+        points.append((summary["global_step"], str(folder / "model")))
+    scoring = replicate["scoring"]
     device = training.select_device(scoring["device"])
     training.set_precision("fp32")
-    x, y = read_samples(validation_path)
-    print(f"scoring {len(profile['data']['candidates'])} orders x {len(x)} samples at steps "
+    vx, vy = read_samples(validation_path, task, n)
+    print(f"scoring {len(candidates)} orders x {len(vx)} samples at steps "
           f"{', '.join(str(step) for step, _ in points)}", flush=True)  # fmt: skip
-    losses = profile_losses(points, x, y, profile["data"]["candidates"], scoring["batch_size"], device)
+    losses = profile_losses(points, vx, vy, candidates, scoring["batch_size"], device)
     table = rank(losses, scoring["rank_by"])
-    write_table(table, losses_path)
+    by_order = dict(zip(losses["order"], order_baselines(mixed, vy, candidates, *task.value_range(n)), strict=True))
+    table["baseline"] = table["order"].map(by_order)
+    table["margin"] = table["baseline"] - table["score"]
+    write_table(table, folder / "losses.csv")
     return table
+
+
+def run_round(replicate: dict, move: str, size: int, keep: int, survivors, folder, num_threads=None) -> dict:
+    """One search round: profile the round's candidates (``replicate`` as for :func:`run_profile`, its candidates
+    replaced) in ``folder`` and keep the best ``keep`` orders, best first; with the round's median score and the
+    winner's baseline, so that rounds of different sizes can be compared by margins."""
+    folder = Path(folder)
+    candidates = round_candidates(move, size, survivors)
+    replicate = {**replicate, "data": {**replicate["data"], "candidates": candidates}}
+    paths = {"train_path": folder / "data.train", "validation_path": folder / "data.valid"}
+    write_profile_data(replicate["data"], **paths)
+    table = run_profile(replicate, **paths, folder=folder, num_threads=num_threads)
+    best = table.head(keep)
+    return {
+        "move": move,
+        "size": size,
+        "candidates": len(candidates),
+        "kept": [[int(p) for p in order.split()] for order in best["order"]],
+        "scores": best["score"].tolist(),
+        "median": float(table["score"].median()),
+        "baseline": float(best["baseline"].iloc[0]),
+    }
 
 
 # ---------------------------------------------------------------- plot
 
 
-def plot_losses(table: pd.DataFrame, path, title: str = "", curves: int = 5) -> None:
-    """Left: every order's score, sorted, forward and inverse marked.  Right: the loss over training of the
-    ``curves`` best and worst orders (and forward and inverse)."""
+def plot_profile(summary: pd.DataFrame, tables: dict, verdict: dict, path, title: str = "", curves: int = 5) -> None:
+    """A profile over its replicates (:mod:`cotorder.evidence`), its verdict in the title.  Left: every order's
+    mean score by rank, ± its standard deviation over seeds, each seed's score, its no-learning baseline, forward
+    and inverse marked.  Middle: the loss over training (mean over seeds) of the ``curves`` best and worst orders
+    and of forward and inverse.  Right: each seed's rank of every order against the mean rank."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    points = [column for column in table.columns if column.startswith("loss_step")]
-    steps = [int(column.removeprefix("loss_step")) for column in points]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
-    left.plot(table["rank"], table["score"], color="0.6", marker=".", linestyle="none", label="candidates")
+    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(17, 4.8), layout="constrained")
+    left.errorbar(summary["rank"], summary["score_mean"], yerr=summary["score_sd"].fillna(0), fmt=".", color="0.4",
+                  ecolor="0.75", label="mean ± sd over seeds")  # fmt: skip
+    left.plot(summary["rank"], summary["baseline"], color="tab:purple", linewidth=1, label="no-learning baseline")
+    by_order = summary.set_index("order")
+    for table in tables.values():
+        left.plot(by_order.loc[table["order"], "rank"], table["score"], ".", markersize=3, alpha=0.4)
     for label, colour in (("forward", "tab:green"), ("inverse", "tab:red")):
-        marked = table[table["label"] == label]
-        for _, row in marked.iterrows():
-            left.plot(row["rank"], row["score"], marker="o", markersize=9, color=colour,
-                      label=f"{label}: rank {row['rank']} of {len(table)}")  # fmt: skip
-    left.set(xlabel="rank (1 = lowest loss)", ylabel="score (validation loss)", title=title or "loss profile")
-    left.legend()
-    shown = pd.concat([table.head(curves), table.tail(curves), table[table["label"] != ""]]).drop_duplicates("order")
-    for _, row in shown.iterrows():
+        for _, row in summary[summary["label"] == label].iterrows():
+            left.plot(row["rank"], row["score_mean"], marker="o", markersize=9, color=colour, linestyle="none",
+                      label=f"{label}: rank {row['rank']} of {len(summary)}")  # fmt: skip
+    left.set(xlabel="rank by mean score (1 = lowest loss)", ylabel="score (validation loss, nats/token)",
+             title="every order's score")  # fmt: skip
+    left.legend(fontsize=8)
+    points = [column for column in next(iter(tables.values())).columns if column.startswith("loss_step")]
+    steps = [int(column.removeprefix("loss_step")) for column in points]
+    curve = sum(table.set_index("order")[points] for table in tables.values()) / len(tables)
+    shown = pd.concat([summary.head(curves), summary.tail(curves), summary[summary["label"] != ""]])
+    for _, row in shown.drop_duplicates("order").iterrows():
         style = {"forward": "tab:green", "inverse": "tab:red"}.get(row["label"])
         best = row["rank"] <= curves
-        right.plot(steps, row[points].to_numpy(dtype=float), marker=".", linewidth=2 if style else 1,
-                   color=style or ("tab:blue" if best else "tab:orange"), alpha=1 if style else 0.6,
-                   label=row["label"] or None)  # fmt: skip
-    right.plot([], [], color="tab:blue", label=f"best {curves}")
-    right.plot([], [], color="tab:orange", label=f"worst {curves}")
-    right.set(xlabel="training step", ylabel="validation loss", title="loss over training")
-    right.legend()
+        middle.plot(steps, curve.loc[row["order"]].to_numpy(dtype=float), marker=".", linewidth=2 if style else 1,
+                    color=style or ("tab:blue" if best else "tab:orange"), alpha=1 if style else 0.6,
+                    label=row["label"] or None)  # fmt: skip
+    middle.plot([], [], color="tab:blue", label=f"best {curves}")
+    middle.plot([], [], color="tab:orange", label=f"worst {curves}")
+    middle.set(xlabel="training step", ylabel="validation loss (mean over seeds)", title="loss over training")
+    middle.legend(fontsize=8)
+    for seed in tables:
+        right.plot(summary["rank"], summary[f"rank_seed{seed}"], ".", markersize=4, label=f"seed {seed}")
+    right.plot([1, len(summary)], [1, len(summary)], color="0.6", linewidth=0.8)
+    pairs = agreement(tables)["spearman"]
+    rho = (
+        f"Spearman's ρ {pairs.mean():.2f} (pairs: {pairs.min():.2f} to {pairs.max():.2f})" if len(pairs) else "one seed"
+    )
+    right.set(xlabel="rank by mean score", ylabel="the seed's rank", title=f"rank agreement between seeds: {rho}")
+    right.legend(fontsize=8)
+    seeds = ", ".join(str(seed) for seed in tables)
+    figure.suptitle(f"{title or 'loss profile'} (seeds {seeds}): {verdict['verdict'].upper()} — {verdict['reason']}",
+                    fontsize=10)  # fmt: skip
     with atomic_write(path) as handle:
         figure.savefig(handle, format="png", dpi=110)
     plt.close(figure)

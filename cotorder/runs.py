@@ -29,7 +29,7 @@ from types import MappingProxyType
 
 from . import config as configuration
 from . import search
-from .candidates import candidate_orders
+from .candidates import MAX_CANDIDATES, candidate_orders
 from .orders import check_permutation, order_positions, random_permutation
 from .tasks import SETTINGS, SettingError, Task
 
@@ -100,12 +100,23 @@ def training_config(
 
 @dataclass(frozen=True)
 class Profile:
-    """One loss-profiling run (:mod:`cotorder.profiling`): its data, its training and its scoring."""
+    """One loss profile (:mod:`cotorder.profiling`): its data, its training and its scoring, and its replicates'
+    seeds — each replicate trains on the same data with its own model initialisation and sample-to-order
+    assignment (:meth:`replicate`)."""
 
     name: str
+    seeds: tuple
     data: dict  # task settings, n, the candidate orders, split sizes and seeds
     training: dict  # a training config less its paths, with checkpoints at the scoring points
     scoring: dict  # rank_by, batch_size, device
+
+    def replicate(self, seed: int) -> dict:
+        """One replicate's parts: the data with ``assignment_seed``, the training with ``train.seed``, both ``seed``."""
+        if seed not in self.seeds:
+            raise ConfigError(f"{self.name}: seed {seed} is not among its seeds {list(self.seeds)}")
+        training = copy.deepcopy(self.training)
+        training["train"]["seed"] = seed
+        return {"data": {**self.data, "assignment_seed": seed}, "training": training, "scoring": self.scoring}
 
 
 @dataclass(frozen=True)
@@ -120,27 +131,53 @@ class Plan:
     searches: dict  # name -> Search
 
     def search_round(self, wildcards) -> dict:
-        """A search round's settings: its move, size and keep count, the profile, and (round 1) the initial orders."""
+        """A search round's settings: its move, size and keep count, the seed's replicate of the profile, and
+        (round 1) the initial orders."""
         found = self.searches[wildcards.search]
         index = int(wildcards.round)
         if not 1 <= index <= len(found.rounds):
             raise ConfigError(f"searches.{found.name}: no round {index} (it has {len(found.rounds)})")
-        return {**found.rounds[index - 1], "profile": found.profile, "initial": found.initial if index == 1 else None}
+        replicate = found.profile.replicate(int(wildcards.seed))
+        return {**found.rounds[index - 1], "replicate": replicate, "initial": found.initial if index == 1 else None}
 
-    def search_files(self, pattern: str) -> list[str]:
-        """``pattern`` formatted for every search (and every round, where it names ``{round}``)."""
+    def search_files(self, pattern: str, search: str | None = None) -> list[str]:
+        """``pattern`` formatted for every search (or ``search``), every seed where it names ``{seed}``, and every
+        round where it names ``{round}``."""
         return [
-            pattern.format(search=name, round=index)
+            pattern.format(search=name, seed=seed, round=index)
             for name, found in self.searches.items()
+            if search in (None, name)
+            for seed in (found.profile.seeds if "{seed}" in pattern else [None])
             for index in (range(1, len(found.rounds) + 1) if "{round}" in pattern else [None])
         ]
+
+    def search_rounds(self, search: str) -> range:
+        """A search's round numbers, 1 … R."""
+        return range(1, len(self.searches[search].rounds) + 1)
+
+    def searched(self, direction: str) -> tuple[str, int] | None:
+        """The (search, seed) whose found order a direction names: ``<search>`` (its first seed) or
+        ``<search>_seed<seed>``; None for any other direction."""
+        for name, found in self.searches.items():
+            for seed in found.profile.seeds:
+                if direction in (f"{name}_seed{seed}", *([name] if seed == found.profile.seeds[0] else [])):
+                    return name, seed
+        return None
 
     def profile(self, wildcards) -> Profile:
         return self.profiles[wildcards.profile]
 
-    def profile_files(self, pattern: str) -> list[str]:
-        """``pattern`` formatted for every profile."""
-        return [pattern.format(profile=name) for name in self.profiles]
+    def profile_replicate(self, wildcards) -> dict:
+        return self.profiles[wildcards.profile].replicate(int(wildcards.seed))
+
+    def profile_files(self, pattern: str, profile: str | None = None) -> list[str]:
+        """``pattern`` formatted for every profile (or ``profile``), and every seed where it names ``{seed}``."""
+        return [
+            pattern.format(profile=name, seed=seed)
+            for name, found in self.profiles.items()
+            if profile in (None, name)
+            for seed in (found.seeds if "{seed}" in pattern else [None])
+        ]
 
     def run(self, wildcards) -> Run:
         """The run of a job's wildcards; a clear error for a run the config does not hold."""
@@ -182,14 +219,20 @@ def plan(config: Mapping) -> Plan:
         if name not in tasks:
             raise ConfigError(f"run_tasks: {name!r}: no such task (tasks: {', '.join(tasks)})")
     searches = {name: _search(name, entry, tasks) for name, entry in config.get("searches", {}).items()}
-    for name in set(searches) & {*DIRECTIONS, *permutations}:
-        raise ConfigError(f"searches.{name}: the name is taken by a direction or a permutation")
+    # A search's found order is a direction: <search> (its first seed's) or <search>_seed<seed>.
+    searched = {
+        direction: found
+        for name, found in searches.items()
+        for direction in (name, *(f"{name}_seed{seed}" for seed in found.profile.seeds))
+    }
+    for name in set(searched) & {*DIRECTIONS, *permutations}:
+        raise ConfigError(f"searches: the direction name {name!r} is taken by a direction or a permutation")
     runs = {}
     for name, entry in tasks.items():
-        for run in _task_runs(name, entry, permutations, searches):
+        for run in _task_runs(name, entry, permutations, searched):
             runs[run.task, run.n, run.direction] = run
     profiles = {name: _profile(name, entry, tasks) for name, entry in config.get("profiles", {}).items()}
-    return Plan(runs, selected, tuple(tasks), (*DIRECTIONS, *permutations, *searches), profiles, searches)
+    return Plan(runs, selected, tuple(tasks), (*DIRECTIONS, *permutations, *searched), profiles, searches)
 
 
 def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mapping = MappingProxyType({})) -> list[Run]:
@@ -202,11 +245,11 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mappi
     for direction in entry["directions"]:
         if direction not in DIRECTIONS and direction not in permutations and direction not in searches:
             raise ConfigError(
-                f"{where}.directions: {direction!r}: expected forward, inverse or a name from `permutations` "
-                "or `searches`"
+                f"{where}.directions: {direction!r}: expected forward, inverse, a name from `permutations`, "
+                "or a search's (<search> or <search>_seed<seed>)"
             )
         if direction in searches:
-            found = searches[direction].profile["data"]
+            found = searches[direction].profile.data
             if found["task"] != task.settings() or entry["n"] != [found["n"]]:
                 raise ConfigError(
                     f"{where}.directions: {direction!r}: that search is for {found['task']['kind']} at n = "
@@ -294,7 +337,7 @@ PROFILE_DEFAULTS = {
         "batch_size": 128,
     },  # fmt: skip
 }
-PROFILE_SETTINGS = {"validation_samples": 1000, "validation_seed": 7, "assignment_seed": 0, "score_points": 4,
+PROFILE_SETTINGS = {"validation_samples": 1000, "validation_seed": 7, "seeds": [0], "score_points": 4,
                     "rank_by": "mean", "scoring_batch_size": 512}  # fmt: skip
 
 
@@ -332,8 +375,19 @@ def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None
     for key, owner in owners.items():
         if key in (entry.get("train") or {}):
             raise ConfigError(f"{where}.train.{key}: {owner}, not by the workflow config")
+    if "seed" in (entry.get("train") or {}):
+        raise ConfigError(f"{where}.train.seed: set by seeds (each seed one replicate), not by train.seed")
+    if len(candidates) > splits["train_samples"]:
+        raise ConfigError(f"{where}.train_samples: {splits['train_samples']} samples for {len(candidates)} candidates "
+                          "leave some orders without a single training sample")  # fmt: skip
+    held_out = splits["test_samples"] + settings["validation_samples"]
+    if task.input_count(n) < held_out:
+        raise ConfigError(f"{where}.validation_samples: {task.kind} at n = {n} has {task.input_count(n)} distinct "
+                          f"inputs, fewer than the {held_out} of the test and validation splits")  # fmt: skip
     training = _training(task, n, "mixed", entry, where, PROFILE_DEFAULTS)
     steps = configuration.total_steps(splits["train_samples"], training["train"])
+    if settings["score_points"] > steps:
+        raise ConfigError(f"{where}.score_points: {settings['score_points']} points in a run of {steps} steps")
     training["train"]["save_steps"] = max(1, math.ceil(steps / settings["score_points"]))
     training["train"]["save_total_limit"] = settings["score_points"] + 1
     data = {
@@ -342,7 +396,6 @@ def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None
         "candidates": candidates,
         "train_samples": splits["train_samples"],
         "train_seed": splits["train_seed"],
-        "assignment_seed": settings["assignment_seed"],
         "validation_samples": settings["validation_samples"],
         "validation_seed": settings["validation_seed"],
         "test_samples": splits["test_samples"],  # the test split, which validation samples must avoid
@@ -350,7 +403,7 @@ def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None
     }
     scoring = {"rank_by": settings["rank_by"], "batch_size": settings["scoring_batch_size"],
                "device": training["train"]["device"]}  # fmt: skip
-    return Profile(name, *map(canonical, (data, training, scoring)))
+    return Profile(name, tuple(settings["seeds"]), *map(canonical, (data, training, scoring)))
 
 
 @dataclass(frozen=True)
@@ -361,7 +414,7 @@ class Search:
     name: str
     initial: list  # the first round's survivors
     rounds: list  # one {"move", "size", "keep"} per round, in order
-    profile: dict  # a Profile's parts (data, training, scoring), the candidates left to each round
+    profile: Profile  # what every round profiles, its candidates left to the round; one search per seed
 
 
 def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
@@ -369,8 +422,18 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
     n, depth = entry["n"], entry["depth"]
     try:
         rounds = search.schedule(n, depth, entry.get("local", True), entry.get("max_block"))
+    except ValueError as error:
+        raise ConfigError(f"{where}.depth: {error}") from None
+    for (move, size), count in zip(rounds, search.round_sizes(n, rounds, depth), strict=True):
+        if count > MAX_CANDIDATES:
+            key = "depth" if move == "global" else "max_block"
+            raise ConfigError(f"{where}.{key}: the {move} round of size {size} would profile {count} candidates, "
+                              f"above the cap of {MAX_CANDIDATES}")  # fmt: skip
+    try:
         given = entry["initial"]
         total = math.factorial(depth + 1)
+        if given.get("count", total) > MAX_CANDIDATES:
+            raise ValueError(f"initial.count: {given.get('count', total)} orders, above the cap of {MAX_CANDIDATES}")
         if "orders" in given:
             initial = candidate_orders(n, orders=given["orders"])
         elif given["kind"] == "random":
@@ -386,5 +449,8 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
         for move, size in rounds
     ]
     profile = _profile(name, entry, tasks, where, candidates=[])
-    return Search(name, canonical(initial), canonical(steps), canonical({k: v for k, v in vars(profile).items()
-                                                                          if k != "name"}))  # fmt: skip
+    largest = max([len(initial), *search.round_sizes(n, rounds[1:], depth)])
+    if largest > profile.data["train_samples"]:
+        raise ConfigError(f"{where}.train_samples: {profile.data['train_samples']} samples for rounds of up to "
+                          f"{largest} candidates leave some orders without a single training sample")  # fmt: skip
+    return Search(name, canonical(initial), canonical(steps), profile)

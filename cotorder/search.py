@@ -27,8 +27,9 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from .orders import order_positions
+from .orders import order_positions, sample_distinct, unrank
 
 
 def blocks(order, count: int) -> list[list[int]]:
@@ -103,17 +104,32 @@ def schedule(n: int, depth: int, local: bool = True, max_block: int | None = Non
 
 def initial_blocks(n: int, size: int, count: int, seed: int) -> list[list[int]]:
     """Forward and inverse cut into blocks of ``size`` places (a shorter last block), the blocks permuted: all
-    such orders when there are at most ``count``, else ``count`` of them drawn from ``seed`` (the structured start)."""
-    pool = []
-    for direction in ("forward", "inverse"):
-        order = order_positions(direction, n)
-        parts = [order[p.start : p.stop] for p in local_blocks(n, size)]
-        pool.extend([v for part in arrangement for v in part] for arrangement in itertools.permutations(parts))
-    pool = _distinct(pool)
-    if len(pool) <= count:
-        return pool
-    chosen = np.random.default_rng(seed).choice(len(pool), size=count, replace=False)
-    return [pool[i] for i in sorted(chosen)]
+    such orders when there are at most ``count``, else ``count`` of them drawn from ``seed`` (the structured
+    start).  With m blocks there are 2·m! such orders (m! when ``size`` is 1: both cuts give the same blocks);
+    a draw picks their indices without listing them."""
+    cuts = [[order_positions(direction, n)[p.start : p.stop] for p in local_blocks(n, size)]
+            for direction in (("forward",) if size == 1 else ("forward", "inverse"))]  # fmt: skip
+    arrangements = math.factorial(len(cuts[0]))
+    total = len(cuts) * arrangements
+    if total <= count:
+        chosen = range(total)
+    else:
+        chosen = sorted(sample_distinct(total, count, np.random.default_rng(seed)))
+    return [[v for block in unrank(i % arrangements, len(cuts[0])) for v in cuts[i // arrangements][block]]
+            for i in chosen]  # fmt: skip
+
+
+def round_sizes(n: int, rounds, depth: int) -> list[int]:
+    """How many candidates each round of a schedule profiles at most, computed without forming them."""
+    sizes = []
+    for move, size in rounds:
+        if move == "global":
+            sizes.append(math.factorial(depth + 1))
+        elif move == "intra":
+            sizes.append(1 + sum(math.factorial(len(block)) - 1 for block in local_blocks(n, size)))
+        else:
+            sizes.append(n // size)
+    return sizes
 
 
 MOVES = {"global": global_candidates, "intra": intra_block_candidates, "inter": inter_block_candidates}
@@ -126,39 +142,45 @@ def round_candidates(move: str, size: int, survivors) -> list[list[int]]:
     return MOVES[move](survivors, size) if move == "global" else MOVES[move](survivors[0], size)
 
 
-def run_round(profile: dict, move: str, size: int, keep: int, survivors, folder, num_threads=None) -> dict:
-    """One search round: profile the round's candidates (``profile`` as :class:`cotorder.runs.Profile`'s parts, its
-    candidates replaced) in ``folder`` and keep the best ``keep`` orders, best first."""
-    from .candidates import write_profile_data
-    from .profiling import run_profile  # torch: only when a round runs
-
-    folder = Path(folder)
-    candidates = round_candidates(move, size, survivors)
-    profile = {**profile, "data": {**profile["data"], "candidates": candidates}}
-    paths = {"train_path": folder / "data.train", "validation_path": folder / "data.valid"}
-    write_profile_data(profile["data"], **paths)
-    table = run_profile(profile, **paths, output_dir=folder / "model", checkpoint_dir=folder / "checkpoints",
-                        losses_path=folder / "losses.csv", num_threads=num_threads)  # fmt: skip
-    best = table.head(keep)
-    return {
-        "move": move,
-        "size": size,
-        "candidates": len(candidates),
-        "kept": [[int(p) for p in order.split()] for order in best["order"]],
-        "scores": best["score"].tolist(),
-    }
-
-
 def search_trace(rounds: list[dict]) -> dict:
-    """The search's result from its rounds' records (:func:`run_round`, in order): the order the last round kept
-    first, and every round's move, candidate count, kept orders and best score."""
+    """The search's result from its rounds' records (:func:`cotorder.profiling.run_round`, in order): the order the
+    last round kept first, and every round's move, candidate count, kept orders, best score, median and baseline."""
     trace = [{"round": i, **record} for i, record in enumerate(rounds, start=1)]
     return {"order": trace[-1]["kept"][0], "n": len(trace[-1]["kept"][0]), "rounds": trace}
 
 
-def plot_search(result: dict, path, title: str = "") -> None:
-    """Left: the best score after each round.  Right: the best order after each round, one row each (the forward
-    position written at each place), so the order can be seen taking shape."""
+def kendall_distance(a, b) -> int:
+    """The number of pairs of steps two orders write in opposite order (0: the same order; n(n−1)/2: reversed)."""
+    place = {step: i for i, step in enumerate(b)}
+    written = [place[step] for step in a]
+    return sum(written[i] > written[j] for i, j in itertools.combinations(range(len(written)), 2))
+
+
+def found_orders(results: dict) -> pd.DataFrame:
+    """One row per seed (``results``: seed → :func:`search_trace` result): its found order, its Kendall distance to
+    forward and to inverse, how many places it writes as forward does, and its last round's margins."""
+    rows = []
+    for seed, result in results.items():
+        order, n, last = result["order"], result["n"], result["rounds"][-1]
+        rows.append({
+            "seed": seed,
+            "order": " ".join(map(str, order)),
+            "kendall_to_forward": kendall_distance(order, order_positions("forward", n)),
+            "kendall_to_inverse": kendall_distance(order, order_positions("inverse", n)),
+            "places_as_forward": sum(step == place for place, step in enumerate(order)),
+            "pairs": n * (n - 1) // 2,
+            "score": last["scores"][0],
+            "lead_over_median": last["median"] - last["scores"][0],
+            "margin_below_baseline": last["baseline"] - last["scores"][0],
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def plot_search(results: dict, path, title: str = "") -> None:
+    """Left: per round and seed, what rounds of different sizes share — the winner's lead over the round's median
+    score and its margin below its no-learning baseline (nats per token), not raw losses, which depend on how many
+    orders share a round's training.  Right: each seed's found order (the forward position written at each place),
+    with its Kendall distance to forward."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -166,21 +188,31 @@ def plot_search(result: dict, path, title: str = "") -> None:
 
     from .datafiles import atomic_write
 
-    rounds = result["rounds"]
-    labels = [f"{r['round']}: {r['move']} {r['size']}" for r in rounds]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 0.35 * len(rounds) + 3), layout="constrained")
-    left.plot(range(1, len(rounds) + 1), [r["scores"][0] for r in rounds], marker="o")
-    left.set_xticks(range(1, len(rounds) + 1), labels, rotation=60, ha="right", fontsize=8)
-    left.set(ylabel="best score (validation loss)", title=title or "order search")
+    table = found_orders(results)
+    first = next(iter(results.values()))["rounds"]
+    labels = [f"{r['round']}: {r['move']} {r['size']}" for r in first]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 0.3 * len(first) + 4), layout="constrained")
+    for (seed, result), colour in zip(results.items(), plt.cm.tab10.colors, strict=False):
+        rounds = result["rounds"]
+        steps = range(1, len(rounds) + 1)
+        left.plot(steps, [r["median"] - r["scores"][0] for r in rounds], marker="o", color=colour,
+                  label=f"seed {seed}: lead over the round's median")  # fmt: skip
+        left.plot(steps, [r["baseline"] - r["scores"][0] for r in rounds], marker="x", linestyle="--", color=colour,
+                  label=f"seed {seed}: margin below its baseline")  # fmt: skip
+    left.axhline(0, color="0.5", linewidth=0.8)
+    left.set_xticks(range(1, len(first) + 1), labels, rotation=60, ha="right", fontsize=9)
+    left.set(ylabel="nats per token (higher: the winner stands out more)", title="each round's winner")
+    left.legend(fontsize=8)
     left.grid(alpha=0.3)
-    grid = np.array([r["kept"][0] for r in rounds])
-    image = right.imshow(grid, aspect="auto", cmap="viridis", interpolation="nearest")
+    grid = np.array([result["order"] for result in results.values()])
+    right.imshow(grid, aspect="auto", cmap="viridis", interpolation="nearest")
     for (row, place), value in np.ndenumerate(grid):
-        right.text(place, row, str(value), ha="center", va="center", fontsize=7, color="white")
-    right.set_yticks(range(len(rounds)), labels, fontsize=8)
-    right.set_xticks(range(grid.shape[1]), [str(i + 1) for i in range(grid.shape[1])], fontsize=7)
-    right.set(xlabel="written place", title="best order after each round (forward index written there)")
-    figure.colorbar(image, ax=right, label="forward index (0-based)")
+        right.text(place, row, str(value), ha="center", va="center", fontsize=9, color="white")
+    right.set_yticks(range(len(table)), [f"seed {r.seed}\nKendall {r.kendall_to_forward}/{r.pairs}" for r in
+                                          table.itertuples()], fontsize=9)  # fmt: skip
+    right.set_xticks(range(grid.shape[1]), [str(i + 1) for i in range(grid.shape[1])], fontsize=9)
+    right.set(xlabel="written place", title="found order (forward index written there; Kendall distance to forward)")
+    figure.suptitle(title or "order search")
     with atomic_write(path) as handle:
         figure.savefig(handle, format="png", dpi=110)
     plt.close(figure)

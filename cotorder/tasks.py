@@ -124,6 +124,11 @@ class Task:
                 f"{name('n')} = {n} (it would act as {name('m')} = {n - 1})",
             )
 
+    def input_count(self, n: int) -> int:
+        """How many distinct inputs the task has at length n."""
+        low, high = {"index": (1, n - 1), "prod": (0, 9)}.get(self.kind, (self.value_min, self.value_max))
+        return (high - low + 1) ** n
+
     def sample_inputs(self, n: int, count: int, seed: int) -> np.ndarray:
         """The ``(count, n)`` inputs the seminar's generators draw from ``seed``."""
         return np.concatenate(list(self.input_chunks(n, count, seed)))
@@ -136,7 +141,7 @@ class Task:
         if self.kind == "index":
             yield from _python_randint_chunks(seed, 1, n - 1, count, n, rows)
             return
-        low, high = (0, 9) if self.kind == "prod" else (self.value_min, self.value_max)
+        low, high = (0, 9) if self.kind == "prod" else (self.value_min, self.value_max)  # as input_count
         # Blocks of rows draw the same numbers as one call, and as one call of size n per sample:
         # for ranges below 2**32, numpy draws 32-bit words from a stream that keeps the second
         # half of each 64-bit output across calls.

@@ -19,9 +19,14 @@ RUN_ID = "{task}/n={n}/{direction}"
 REPLICATE_ID = f"{RUN_ID}/seed={{seed}}"
 RUN = f"{RESULTS}/{RUN_ID}"
 REPLICATE = f"{RESULTS}/{REPLICATE_ID}"
+# A profile has one data set; each of its replicates (seed) one mixture, model and ranking.
 PROFILE = f"{RESULTS}/profiles/{{profile}}"
+PROFILE_REPLICATE = f"{PROFILE}/seed={{seed}}"
+# A search runs once per seed, round by round; its summary compares the seeds' found orders.
 SEARCH = f"{RESULTS}/searches/{{search}}"
-SEARCH_ORDER = f"{SEARCH}/order.json"
+SEARCH_REPLICATE = f"{SEARCH}/seed={{seed}}"
+SEARCH_ROUND = f"{SEARCH_REPLICATE}/round{{round}}"
+SEARCH_ORDER = f"{SEARCH_REPLICATE}/order.json"
 # Relative to the working folder, so that Snakemake's records of these inputs survive a move.
 PACKAGE = Path(os.path.relpath(workflow.basedir)) / "cotorder"
 
@@ -52,18 +57,13 @@ def package_files(*names):
 def previous_round(wildcards):
     """A search round's input: the orders the round before kept (none for the first)."""
     index = int(wildcards.round)
-    return (
-        []
-        if index == 1
-        else [f"{RESULTS}/searches/{wildcards.search}/round{index - 1}/kept.json"]
-    )
+    return [] if index == 1 else [SEARCH_ROUND.format(**{**wildcards, "round": index - 1}) + "/kept.json"]
 
 
 def searched_order(wildcards):
-    """The order a search found, for a run whose direction names that search (none for other directions)."""
-    if wildcards.direction in PLAN.searches:
-        return [SEARCH_ORDER.format(search=wildcards.direction)]
-    return []
+    """The order a search found, for a run whose direction names a search's seed (none for other directions)."""
+    found = PLAN.searched(wildcards.direction)
+    return [] if found is None else [SEARCH_ORDER.format(search=found[0], seed=found[1])]
 
 
 def run_settings(part):
@@ -96,5 +96,5 @@ def final_targets():
     return (
         (summary if PLAN.selected else [])
         + PLAN.profile_files(f"{PROFILE}/losses.png")
-        + PLAN.search_files(SEARCH_ORDER)
+        + PLAN.search_files(f"{SEARCH}/summary.csv")
     )

@@ -20,14 +20,22 @@ rule profile:
     input:
         train=f"{PROFILE}/data.train",
         validation=f"{PROFILE}/data.valid",
-        code=package_files("config.py", "tasks.py", "training.py", "profiling.py"),
+        code=package_files(
+            "config.py",
+            "tasks.py",
+            "training.py",
+            "candidates.py",
+            "baseline.py",
+            "profiling.py",
+        ),
     output:
-        model=directory(f"{PROFILE}/model"),
-        losses=f"{PROFILE}/losses.csv",
+        mixture=f"{PROFILE_REPLICATE}/mixture.train",
+        model=directory(f"{PROFILE_REPLICATE}/model"),
+        losses=f"{PROFILE_REPLICATE}/losses.csv",
     log:
-        f"{RESULTS}/logs/profile/{{profile}}.log",
+        f"{RESULTS}/logs/profile/{{profile}}/seed={{seed}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/profile/{{profile}}.tsv"
+        f"{RESULTS}/benchmarks/profile/{{profile}}/seed={{seed}}.tsv"
     conda:
         "../envs/train.yaml"
     threads: 2
@@ -36,29 +44,35 @@ rule profile:
         mem_mb=16000,
         runtime=720,
     params:
-        profile=lambda wildcards: vars(PLAN.profile(wildcards)),
-        checkpoints=f"{PROFILE}/checkpoints",  # every scoring point's; kept across failures
+        replicate=PLAN.profile_replicate,
+        checkpoints=f"{PROFILE_REPLICATE}/checkpoints",  # every scoring point's; kept across failures
     script:
         "../scripts/pipeline/profile.py"
 
 
-rule profile_plot:
+rule profile_summary:
     input:
-        losses=f"{PROFILE}/losses.csv",
-        code=package_files("profiling.py"),
+        losses=lambda wildcards: PLAN.profile_files(
+            f"{PROFILE_REPLICATE}/losses.csv", wildcards.profile
+        ),
+        code=package_files("evidence.py", "profiling.py"),
     output:
-        report(
+        summary=f"{PROFILE}/summary.csv",
+        agreement=f"{PROFILE}/agreement.csv",
+        plot=report(
             f"{PROFILE}/losses.png",
             caption="../report/profile.rst",
             category="Loss profiles",
             subcategory="{profile}",
         ),
     log:
-        f"{RESULTS}/logs/profile_plot/{{profile}}.log",
+        f"{RESULTS}/logs/profile_summary/{{profile}}.log",
     conda:
         "../envs/summary.yaml"
+    params:
+        seeds=lambda wildcards: PLAN.profile(wildcards).seeds,
     script:
-        "../scripts/pipeline/profile_plot.py"
+        "../scripts/pipeline/profile_summary.py"
 
 
 rule profiles:

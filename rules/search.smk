@@ -6,16 +6,17 @@ rule search_round:
             "candidates.py",
             "config.py",
             "training.py",
+            "baseline.py",
             "profiling.py",
             "search.py",
         ),
     output:
-        kept=f"{SEARCH}/round{{round}}/kept.json",
-        losses=f"{SEARCH}/round{{round}}/losses.csv",
+        kept=f"{SEARCH_ROUND}/kept.json",
+        losses=f"{SEARCH_ROUND}/losses.csv",
     log:
-        f"{RESULTS}/logs/search_round/{{search}}/round{{round}}.log",
+        f"{RESULTS}/logs/search_round/{{search}}/seed={{seed}}/round{{round}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/search_round/{{search}}/round{{round}}.tsv"
+        f"{RESULTS}/benchmarks/search_round/{{search}}/seed={{seed}}/round{{round}}.tsv"
     conda:
         "../envs/train.yaml"
     threads: 2
@@ -24,7 +25,7 @@ rule search_round:
         mem_mb=16000,
         runtime=720,
     params:
-        round=lambda wildcards: PLAN.search_round(wildcards),
+        round=PLAN.search_round,
     script:
         "../scripts/pipeline/search_round.py"
 
@@ -32,13 +33,26 @@ rule search_round:
 rule search_result:
     input:
         rounds=lambda wildcards: [
-            f
-            for f in PLAN.search_files(f"{SEARCH}/round{{round}}/kept.json")
-            if f.startswith(f"{RESULTS}/searches/{wildcards.search}/")
+            SEARCH_ROUND.format(**wildcards, round=index) + "/kept.json"
+            for index in PLAN.search_rounds(wildcards.search)
         ],
         code=package_files("search.py"),
     output:
         order=SEARCH_ORDER,
+    log:
+        f"{RESULTS}/logs/search_result/{{search}}/seed={{seed}}.log",
+    conda:
+        "../envs/summary.yaml"
+    script:
+        "../scripts/pipeline/search_result.py"
+
+
+rule search_summary:
+    input:
+        orders=lambda wildcards: PLAN.search_files(SEARCH_ORDER, wildcards.search),
+        code=package_files("search.py"),
+    output:
+        summary=f"{SEARCH}/summary.csv",
         plot=report(
             f"{SEARCH}/search.png",
             caption="../report/search.rst",
@@ -46,13 +60,15 @@ rule search_result:
             subcategory="{search}",
         ),
     log:
-        f"{RESULTS}/logs/search_result/{{search}}.log",
+        f"{RESULTS}/logs/search_summary/{{search}}.log",
     conda:
         "../envs/summary.yaml"
+    params:
+        seeds=lambda wildcards: PLAN.searches[wildcards.search].profile.seeds,
     script:
-        "../scripts/pipeline/search_result.py"
+        "../scripts/pipeline/search_summary.py"
 
 
 rule searches:
     input:
-        PLAN.search_files(SEARCH_ORDER),
+        PLAN.search_files(f"{SEARCH}/summary.csv"),

@@ -174,11 +174,10 @@ def test_forward_relu_ranks_first_among_random_orders(tmp_path):
             }
         },
     }
-    profile = vars(plan(config).profiles["relu"])
+    profile = plan(config).profiles["relu"]
     paths = {"train_path": tmp_path / "data.train", "validation_path": tmp_path / "data.valid"}
-    write_profile_data(profile["data"], **paths)
-    table = run_profile(profile, **paths, output_dir=tmp_path / "model", checkpoint_dir=tmp_path / "checkpoints",
-                        losses_path=tmp_path / "losses.csv", num_threads=2)  # fmt: skip
+    write_profile_data(profile.data, **paths)
+    table = run_profile(profile.replicate(0), **paths, folder=tmp_path, num_threads=2)
     assert table.loc[0, "label"] == "forward", table.head(3)
     assert table["order"].nunique() == 16 and pd.read_csv(tmp_path / "losses.csv")["rank"].tolist() == list(
         range(1, 17)

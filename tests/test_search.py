@@ -9,6 +9,7 @@ import pytest
 
 from cotorder.candidates import candidate_orders
 from cotorder.orders import apply_order
+from cotorder.profiling import run_round
 from cotorder.runs import plan
 from cotorder.search import (
     blocks,
@@ -18,7 +19,6 @@ from cotorder.search import (
     inter_block_candidates,
     intra_block_candidates,
     round_candidates,
-    run_round,
     schedule,
 )
 
@@ -121,9 +121,9 @@ def test_a_round_profiles_its_candidates_and_keeps_the_best(tmp_path):
             }  # fmt: skip
         },
     }
-    profile = vars(plan(config).profiles["p"])
+    replicate = plan(config).profiles["p"].replicate(0)
     survivors = candidate_orders(5, "random", 3, seed=0)
-    result = run_round(profile, "global", 2, 2, survivors, tmp_path, num_threads=1)
+    result = run_round(replicate, "global", 2, 2, survivors, tmp_path, num_threads=1)
     assert result["candidates"] == 6 and len(result["kept"]) == 2
     assert result["scores"] == sorted(result["scores"])
     ranked = pd.read_csv(tmp_path / "losses.csv")

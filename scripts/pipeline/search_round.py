@@ -1,4 +1,4 @@
-"""Snakemake script: one round of an order search: profile its candidates, keep the best."""
+"""Snakemake script: one round of one seed's order search: profile its candidates, keep the best."""
 
 import json
 from pathlib import Path
@@ -11,14 +11,14 @@ log_to(snakemake.log[0], "a")  # appended: a resumed round keeps the interrupted
 claim_gpu(snakemake.config.get("gpu_slots", DEFAULT_GPU_SLOTS))  # before torch is imported
 
 from cotorder.datafiles import atomic_write  # noqa: E402
-from cotorder.search import run_round  # noqa: E402
+from cotorder.profiling import run_round  # noqa: E402
 
 settings = snakemake.params.round
 if snakemake.input.survivors:
     survivors = json.loads(Path(snakemake.input.survivors[0]).read_text())["kept"]
 else:
     survivors = settings["initial"]
-result = run_round(settings["profile"], settings["move"], settings["size"], settings["keep"], survivors,
+result = run_round(settings["replicate"], settings["move"], settings["size"], settings["keep"], survivors,
                    Path(snakemake.output.kept).parent, num_threads=snakemake.threads)  # fmt: skip
 with atomic_write(snakemake.output.kept, "w") as handle:
     json.dump(result, handle, indent=1)
