@@ -57,13 +57,19 @@ def package_files(*names):
 def previous_round(wildcards):
     """A search round's input: the orders the round before kept (none for the first)."""
     index = int(wildcards.round)
-    return [] if index == 1 else [SEARCH_ROUND.format(**{**wildcards, "round": index - 1}) + "/kept.json"]
+    return (
+        []
+        if index == 1
+        else [SEARCH_ROUND.format(**{**wildcards, "round": index - 1}) + "/kept.json"]
+    )
 
 
 def searched_order(wildcards):
     """The order a search found, for a run whose direction names a search's seed (none for other directions)."""
     found = PLAN.searched(wildcards.direction)
-    return [] if found is None else [SEARCH_ORDER.format(search=found[0], seed=found[1])]
+    return (
+        [] if found is None else [SEARCH_ORDER.format(search=found[0], seed=found[1])]
+    )
 
 
 def run_settings(part):
