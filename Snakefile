@@ -1,4 +1,8 @@
-from snakemake.utils import min_version, validate
+from pathlib import Path
+
+from snakemake.utils import min_version
+
+from cotorder.schema import check_workflow_config
 
 min_version("9.0")
 
@@ -6,7 +10,12 @@ min_version("9.0")
 configfile: "workflow_config.yaml"
 
 
-validate(config, "schemas/config.schema.yaml")
+# Each config file's keys once per mapping, then the schema: one line naming the key, no traceback.
+check_workflow_config(
+    config,
+    workflow.configfiles,
+    Path(workflow.basedir) / "schemas" / "config.schema.yaml",
+)
 
 
 report: "report/workflow.rst"

@@ -28,8 +28,8 @@ OPTIMIZERS = ("adamw_torch_fused", "adamw_torch", "adafactor", "sgd", "adagrad",
 MODEL_TYPES = ("bart", "decoder_only", "generic")
 
 
-def _number(kind, low=None, optional=False):
-    """Check an int or float (not bool) that is at least ``low``; a float field accepts ints and '1e-4'."""
+def _number(kind, low=None, optional=False, high=None):
+    """Check an int or float (not bool) from ``low`` to ``high``; a float field accepts ints and '1e-4'."""
 
     def check(value):
         if value is None and optional:
@@ -44,6 +44,8 @@ def _number(kind, low=None, optional=False):
             raise ValueError(f"must be {'an integer' if kind is int else 'a number'}, got {value!r}")
         if low is not None and value < low:
             raise ValueError(f"must be at least {low}, got {value}")
+        if high is not None and value > high:
+            raise ValueError(f"must be at most {high}, got {value}")
         return kind(value)
 
     return check
@@ -122,7 +124,7 @@ SCHEMA = {
         "lr_scheduler_type": ("linear", _choice("linear", "constant", "constant_with_warmup", "cosine")),
         "max_grad_norm": (1.0, _number(float, 0)),
         "optimizer": ("adamw_torch_fused", _choice(*OPTIMIZERS)),  # AdamW; the fused kernel (also on CPU)
-        "seed": (42, _number(int, 0)),
+        "seed": (42, _number(int, 0, high=2**32 - 1)),  # numpy's seeds end there
         "save_steps": (500, _number(int, 1)),
         "save_total_limit": (2, _number(int, 1)),
         "logging_steps": (50, _number(int, 1)),

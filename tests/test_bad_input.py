@@ -75,6 +75,7 @@ def test_the_default_order_is_the_models(tmp_path, relu_inverse):
     [
         ({"optimizer": "sgd_typo"}, "train.optimizer: must be one of 'adamw_torch_fused'"),
         ({"num_train_epochs": 0}, "train.num_train_epochs: 0 with max_steps -1 trains no step"),
+        ({"seed": 2**32}, "train.seed: must be at most 4294967295, got 4294967296"),  # numpy's seeds end there
     ],
 )
 def test_settings_the_trainer_would_refuse_are_refused_when_resolved(tmp_path, change, message):

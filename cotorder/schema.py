@@ -1,0 +1,194 @@
+"""The workflow config's first checks, before planning: its files' YAML and the schema.
+
+Snakemake loads the config files itself, and its YAML loader lets a key given twice in one mapping
+silently win; :func:`duplicate_key` reads each file again and refuses that, naming file, line and key.
+:func:`schema_error` checks the merged config against ``schemas/config.schema.yaml`` with jsonschema,
+an integer being an ``int`` (not ``2.0``, not ``true``), and describes the first error in one line:
+the key's path (``profiles.relu_n8.candidates.count``) and what is wrong; within a ``oneOf`` (a
+profile's ``candidates``, a search's ``initial``) the alternative the entry's keys point to.
+:func:`check_workflow_config` runs both and exits with the message, no traceback. The schema
+declares no defaults: the planner (:mod:`cotorder.runs`) fills them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import jsonschema
+import yaml
+from jsonschema.exceptions import ValidationError, best_match
+
+MAX_MESSAGE = 300  # characters of a value quoted in a message, at most
+
+
+def _is_integer(checker, instance) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+
+
+def load_schema(path: str | os.PathLike) -> dict:
+    return yaml.safe_load(Path(path).read_text())
+
+
+# ---- Keys given twice ----
+
+
+class _Loader(yaml.SafeLoader):
+    """Composes nodes (tags resolved) without building values, so that no key is lost yet."""
+
+
+def _key_path(parts: list) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts).lstrip(".")
+
+
+def _first_duplicate(node, parts: list, seen: set) -> tuple | None:
+    """(line, path, first line) of the first key given twice in one mapping under ``node``."""
+    if id(node) in seen:  # an alias: already walked
+        return None
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        lines = {}
+        for key, value in node.value:
+            if key.tag == "tag:yaml.org,2002:merge" or not isinstance(key, yaml.ScalarNode):
+                found = _first_duplicate(value, parts, seen) if key.tag == "tag:yaml.org,2002:merge" else None
+            else:
+                name = (key.tag, key.value)
+                if name in lines:
+                    return key.start_mark.line + 1, _key_path([*parts, key.value]), lines[name]
+                lines[name] = key.start_mark.line + 1
+                found = _first_duplicate(value, [*parts, key.value], seen)
+            if found:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found = _first_duplicate(item, [*parts, index], seen)
+            if found:
+                return found
+    return None
+
+
+def _json_duplicate(text: str) -> str | None:
+    found = []
+
+    def pairs(items):
+        keys = [key for key, _ in items]
+        found.extend(key for key in keys if keys.count(key) > 1)
+        return dict(items)
+
+    try:
+        json.loads(text, object_pairs_hook=pairs)
+    except ValueError:
+        return None
+    return found[0] if found else None
+
+
+def _shown(path: str | os.PathLike) -> str:
+    """``path`` as the user would write it: relative to the working folder where it lies inside it."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def duplicate_key(path: str | os.PathLike) -> str | None:
+    """A message naming ``path``, the line and the key if a mapping in the file gives a key twice, else None."""
+    text = Path(path).read_text(encoding="utf-8")
+    path = _shown(path)
+    try:
+        found = _first_duplicate(yaml.compose(text, Loader=_Loader), [], set())
+    except yaml.YAMLError:  # Snakemake read it, so it is JSON that YAML does not take (tabs)
+        key = _json_duplicate(text)
+        return None if key is None else f"{path}: key {key!r} is given twice in one object: the last would win"
+    if found is None:
+        return None
+    line, key, first = found
+    return f"{path}:{line}: {key} is given twice in one mapping (first at line {first}): the last would silently win"
+
+
+# ---- The schema ----
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _branch(error: ValidationError) -> int:
+    """The ``oneOf`` alternative that the instance's keys point to (most of its keys known to it, its required
+    keys present)."""
+    instance, branches = error.instance, error.schema["oneOf"]
+    if not isinstance(instance, dict):
+        return 0
+
+    def fit(index):
+        branch = branches[index]
+        return (
+            all(key in instance for key in branch.get("required", [])),
+            sum(key in branch.get("properties", {}) for key in instance),
+        )
+
+    return max(range(len(branches)), key=fit)
+
+
+def _describe_one_of(error: ValidationError) -> tuple[list, str]:
+    branches = error.schema["oneOf"]
+    if all(set(branch) == {"required"} for branch in branches):  # exactly one of these keys
+        keys = [key for branch in branches for key in branch["required"]]
+        given = [key for key in keys if isinstance(error.instance, dict) and key in error.instance]
+        what = f"give exactly one of {', '.join(keys)}" + (f" (given: {', '.join(given)})" if given else "")
+        return list(error.absolute_path), what
+    index = _branch(error)
+    inner = [sub for sub in error.context if sub.relative_schema_path[0] == index]
+    if not inner:  # valid under more than one alternative
+        return list(error.absolute_path), "matches more than one form of this entry"
+    return _describe(best_match(inner))
+
+
+def _describe(error: ValidationError) -> tuple[list, str]:
+    """(key path, what is wrong) of one schema error."""
+    path, instance, schema = list(error.absolute_path), error.instance, error.schema
+    if error.validator == "oneOf":
+        return _describe_one_of(error)
+    if "propertyNames" in error.relative_schema_path or "propertyNames" in error.schema_path:
+        if error.validator == "pattern":
+            return path, f"name {instance!r}: names are letters, digits, _ and -"
+        return path, f"name {instance!r} is reserved"
+    if error.validator == "additionalProperties":
+        known = sorted(schema.get("properties", {}))
+        extra = [key for key in instance if key not in known]
+        what = f"unknown key ({extra[0]!r} was unexpected; known keys: {', '.join(known)})"
+        return [*path, extra[0]], what
+    if error.validator == "required":
+        missing = [key for key in error.validator_value if key not in instance]
+        return path, f"missing required key {missing[0]!r}"
+    if error.validator == "type":
+        return path, f"{_shorten(repr(instance))} is not of type {error.validator_value!r}"
+    return path, _shorten(error.message)
+
+
+def schema_error(config: dict, schema: dict) -> str | None:
+    """One line naming the first schema error's key path and what is wrong (and how many more), or None."""
+    errors = list(Validator(schema).iter_errors(config))
+    if not errors:
+        return None
+    path, what = _describe(errors[0])
+    where = f"workflow config, {_key_path(path)}" if path else "workflow config"
+    more = f" (and {len(errors) - 1} more schema error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{where}: {what}{more}"
+
+
+def check_workflow_config(config: dict, config_files: Iterable, schema_path: str | os.PathLike) -> None:
+    """Exit with a one-line message if a config file gives a key twice or the merged config breaks the schema."""
+    for path in config_files:
+        message = duplicate_key(path)
+        if message:
+            sys.exit(message)
+    message = schema_error(config, load_schema(schema_path))
+    if message:
+        sys.exit(message)
