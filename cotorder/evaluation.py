@@ -26,6 +26,9 @@ from .orders import order_positions
 # The file names the command lines (scripts/evaluate.py, scripts/train/train.py) write into their folder.
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "predictions.txt"
+# What a trained model's folder holds besides its config.json (the Trainer's checkpoints too).
+WEIGHTS_FILES = ("model.safetensors", "pytorch_model.bin")
+TOKENIZER_FILE = "tokenizer.json"
 
 
 # ---------------------------------------------------------------- pure metrics
@@ -141,6 +144,20 @@ def write_predictions(path, inputs, targets, predictions) -> None:
         handle.write(text.getvalue())
 
 
+def model_folder_problem(model_dir) -> str | None:
+    """What keeps ``model_dir`` from holding a trained model (its config, weights and tokenizer), or None."""
+    folder = Path(model_dir)
+    if not folder.is_dir():
+        return f"no trained model there ({'a file, not a folder' if folder.exists() else 'no such folder'})"
+    if not (folder / "config.json").is_file():
+        return "no trained model there (no config.json)"
+    if not any((folder / name).is_file() for name in WEIGHTS_FILES):
+        return f"no model weights there (no {WEIGHTS_FILES[0]})"
+    if not (folder / TOKENIZER_FILE).is_file():
+        return f"no tokenizer there (no {TOKENIZER_FILE})"
+    return None
+
+
 def trained_for(model_dir) -> dict | None:
     """The config a model was trained with (``data``: task, n, order; ``train``: precision), if its folder records
     it."""
@@ -189,8 +206,9 @@ def evaluate(
     """
     start = time.perf_counter()
     model_dir = Path(model_dir)
-    if not (model_dir / "config.json").is_file():
-        raise FileNotFoundError(f"{model_dir}: no trained model there (no config.json)")
+    problem = model_folder_problem(model_dir)
+    if problem:
+        raise FileNotFoundError(f"{model_dir}: {problem}")
     trained = trained_for(model_dir)
     recorded = None if trained is None else trained["data"]
     if recorded is not None:

@@ -89,6 +89,19 @@ def _check_writable(root: Path, parser) -> None:
         parser.error(f"--output-root {str(root)!r} is not writable")
 
 
+def _check_targets(paths: list[Path], parser) -> None:
+    """Every file a run writes, checked before any is written: a file where a folder goes, or a folder where a
+    file goes, is refused (not found half-way, after other files are written)."""
+    for path in paths:
+        folder = path.parent
+        if folder.exists() and not folder.is_dir():
+            parser.error(f"{folder} is a file, not a folder: {path.name} cannot be written in it")
+        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+            parser.error(f"{folder} is not writable")
+        if path.exists() and not path.is_file():
+            parser.error(f"{path} is {'a folder' if path.is_dir() else 'not a regular file'}: it cannot be written")
+
+
 def main(kind: str, argv: list[str] | None = None) -> int:
     parser = build_parser(kind)
     args = parser.parse_args(argv)
@@ -116,6 +129,12 @@ def main(kind: str, argv: list[str] | None = None) -> int:
         orders["data-perm"] = permutation
     elif not args.no_inverse:
         orders["data-inv"] = "inverse"
+    targets = []
+    for n in args.sequence_lengths:
+        folder = dataset_dir(root, kind, n, task.m)
+        targets += [folder / f"{stem}.{split}" for split in ("train", "test") for stem in orders]
+        targets += [folder / "data-perm.json"] if permutation is not None else []
+    _check_targets(targets, parser)
     for n in args.sequence_lengths:
         folder = dataset_dir(root, kind, n, task.m)
         for split, count, seed in (

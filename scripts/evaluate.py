@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from cotorder.datafiles import DataFormatError
-from cotorder.evaluation import METRICS_FILE, PREDICTIONS_FILE, evaluate
+from cotorder.evaluation import METRICS_FILE, PREDICTIONS_FILE, evaluate, model_folder_problem
 from cotorder.orders import parse_order
 
 
@@ -42,10 +42,18 @@ def main(argv=None) -> int:
         order = None if args.order is None else parse_order(args.order)
     except ValueError as error:
         parser.error(f"--order: {error}")
-    if not (Path(args.model) / "config.json").is_file():
-        parser.error(f"--model {args.model}: no trained model there (no config.json)")
+    problem = model_folder_problem(args.model)
+    if problem:
+        parser.error(f"--model {args.model}: {problem}")
     if not Path(args.test).is_file():
-        parser.error(f"--test {args.test}: no such file")
+        parser.error(f"--test {args.test}: {'a folder, not a file' if Path(args.test).is_dir() else 'no such file'}")
+    output = Path(args.output)
+    existing = next(path for path in (output, *output.parents) if path.exists())  # the folder or its nearest parent
+    if not existing.is_dir():
+        parser.error(f"--output {args.output}: {existing} is a file, not a folder")
+    for path in (output / METRICS_FILE, output / PREDICTIONS_FILE):
+        if path.is_dir():
+            parser.error(f"--output {args.output}: {path} is a folder, not a file")
     try:
         metrics = evaluate(
             args.model,
@@ -61,6 +69,8 @@ def main(argv=None) -> int:
         )
     except (DataFormatError, ValueError) as error:  # the data, the order or the device named in the message
         parser.exit(2, f"{parser.prog}: error: {error}\n")
+    except OSError as error:  # a file the checks above could not foresee (a full disk, a folder gone)
+        parser.exit(2, f"{parser.prog}: error: {error.filename or args.output}: {error.strerror or error}\n")
     print(json.dumps({k: metrics[k] for k in ("success_rate", "final_accuracy", "token_accuracy", "num_samples")}))
     return 0
 

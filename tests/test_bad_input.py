@@ -1,5 +1,7 @@
 """Bad input never passes silently: line shapes, model–data agreement, settings before jobs, CLI errors."""
 
+import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -163,6 +165,98 @@ def test_evaluate_cli_names_a_missing_model_and_a_wrong_order(tmp_path, relu_inv
     assert_refused(wrong, "is not the order inverse")
     other_task = run("scripts/evaluate.py", "--model", model, "--test", square, "--output", tmp_path)
     assert_refused(other_task, f"{square}:1: outputs")
+
+
+def model_copy(model, target, without=(), order=None):
+    """A copy of a trained model's folder without some of its files, or recording another order."""
+    shutil.copytree(model, target, ignore=shutil.ignore_patterns("checkpoints", *without))
+    if order is not None:
+        resolved = target / "resolved_config.yaml"
+        config = yaml.safe_load(resolved.read_text())
+        config["data"]["order"] = order
+        resolved.write_text(yaml.safe_dump(config))
+    return target
+
+
+def test_evaluate_cli_names_a_model_folder_it_cannot_use(tmp_path, relu_inverse):
+    """Only config.json, no weights, a loss profile's mixed-order model: exit 2 naming the folder."""
+    paths, model, _ = relu_inverse
+    model = Path(model)
+    only_config = tmp_path / "only_config"
+    only_config.mkdir()
+    shutil.copy(model / "config.json", only_config)
+    mixed = model_copy(model, tmp_path / "mixed", order="mixed")
+    for folder, words in (
+        (only_config, [f"--model {only_config}: no model weights there (no model.safetensors)"]),
+        (mixed, [f"{mixed} was trained on a mixture of orders (a loss profile): it has no order to evaluate"]),
+    ):
+        result = run("scripts/evaluate.py", "--model", folder, "--test", paths["test"], "--output", tmp_path / "out")
+        assert_refused(result, *words)
+        assert not (tmp_path / "out").exists()
+
+
+def evaluate_main(argv):
+    """scripts/evaluate.py's main in this process (its refusals without a new process's imports)."""
+    spec = importlib.util.spec_from_file_location("evaluate_cli", ROOT / "scripts" / "evaluate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main(list(map(str, argv)))
+
+
+def test_evaluate_cli_checks_the_model_folders_files(tmp_path, relu_inverse, capsys):
+    paths, model, _ = relu_inverse
+    for without, words in (
+        (["model.safetensors"], "no model weights there (no model.safetensors)"),
+        (["tokenizer.json"], "no tokenizer there (no tokenizer.json)"),
+    ):
+        folder = model_copy(model, tmp_path / without[0], without=without)
+        with pytest.raises(SystemExit) as exit:
+            evaluate_main(["--model", folder, "--test", paths["test"], "--output", tmp_path / "out"])
+        assert exit.value.code == 2 and f"--model {folder}: {words}" in capsys.readouterr().err
+
+
+def test_evaluate_cli_refuses_an_output_that_is_not_a_folder(tmp_path, relu_inverse, capsys):
+    paths, model, _ = relu_inverse
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    result = run("scripts/evaluate.py", "--model", model, "--test", paths["test"], "--output", a_file)
+    assert_refused(result, f"--output {a_file}: {a_file} is a file, not a folder")
+    (tmp_path / "taken" / "metrics.json").mkdir(parents=True)
+    for output, words in (
+        (a_file / "sub", f"{a_file} is a file, not a folder"),
+        (tmp_path / "taken", f"{tmp_path / 'taken' / 'metrics.json'} is a folder, not a file"),
+    ):
+        with pytest.raises(SystemExit) as exit:
+            evaluate_main(["--model", model, "--test", paths["test"], "--output", output])
+        assert exit.value.code == 2 and f"--output {output}: {words}" in capsys.readouterr().err
+    assert a_file.read_text() == ""
+
+
+@pytest.mark.parametrize(
+    "make,flags,words",
+    [
+        (lambda root: (root / "n=4").write_text("x"), [4, 6], "n=4 is a file, not a folder: data.train cannot be"),
+        (lambda root: (root / "n=4" / "data.train").mkdir(parents=True), [4, 6], "n=4/data.train is a folder"),
+        (lambda root: (root / "n=6" / "data-inv.test").mkdir(parents=True), [4, 6], "n=6/data-inv.test is a folder"),
+        (
+            lambda root: (root / "n=4" / "data-perm.json").mkdir(parents=True),
+            [4, "--permutation", "1,0,2,3"],
+            "n=4/data-perm.json is a folder",
+        ),
+    ],
+)
+def test_generator_checks_every_target_before_writing_any(tmp_path, make, flags, words):
+    """A folder where a file goes (or a file where a folder goes), at any n: refused before anything is written."""
+    root = tmp_path / "out"
+    root.mkdir()
+    make(root)
+    before = sorted(root.rglob("*"))
+    result = run(
+        "scripts/dataset_generation/relu.py",
+        *("--train-samples", 10, "--test-samples", 5, "--output-root", root, "--sequence-lengths", *flags),
+    )
+    assert_refused(result, str(root), words)
+    assert sorted(root.rglob("*")) == before  # nothing written, no data-inv.train without its data.train
 
 
 def test_a_killed_writes_temporary_file_is_removed_by_the_next_write(tmp_path):
