@@ -35,3 +35,4 @@ def test_every_file_of_a_run_lies_under_its_results_root(workflow, config):
     assert any("/logs/" in name for name in files) and any("/benchmarks/" in name for name in files)
     outside = [name for name in files if not name.startswith(("elsewhere/root/", "cotorder/"))]
     assert not outside, outside
+    assert "Shell command: None" not in result.output  # script rules: no empty shell command per job
