@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import pandas as pd
 import pytest
 import yaml
 from conftest import TINY, TINY_RUNS, copy_workflow, mtimes, ok, planned_jobs, snakemake
@@ -226,7 +227,7 @@ def test_report_holds_table_and_plots_with_captions(done):
     assert "indexed by its <em>forward</em> position" in report
 
 
-def test_profile_runs_from_nothing_and_reruns_only_what_changed(tmp_path):
+def test_profile_replicates_run_from_nothing_and_rerun_only_what_changed(tmp_path):
     folder = copy_workflow(tmp_path)
 
     def profile_only(config):
@@ -235,6 +236,7 @@ def test_profile_runs_from_nothing_and_reruns_only_what_changed(tmp_path):
             "tiny": {
                 "task": "relu",
                 "n": 4,
+                "seeds": [1],
                 "candidates": {"kind": "forward_plus_random", "count": 6, "seed": 1},
                 "train_samples": 300,
                 "validation_samples": 20,
@@ -247,22 +249,36 @@ def test_profile_runs_from_nothing_and_reruns_only_what_changed(tmp_path):
     edit_tiny(folder, profile_only)
     ok(snakemake(folder, *LOCAL))
     profile = folder / "results" / "profiles" / "tiny"
-    with open(profile / "losses.csv") as handle:
-        rows = list(csv.DictReader(handle))
-    assert [int(row["rank"]) for row in rows] == [1, 2, 3, 4, 5, 6]
-    assert [column for column in rows[0] if column.startswith("loss_step")] == [
-        "loss_step2",
-        "loss_step4",
-        "loss_step6",
-    ]
-    assert sorted(row["label"] for row in rows) == ["", "", "", "", "", "forward"]
-    assert [float(row["score"]) for row in rows] == sorted(float(row["score"]) for row in rows)
+    rows = pd.read_csv(profile / "seed=1" / "losses.csv", dtype={"label": str}, keep_default_na=False)
+    assert rows["rank"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert [column for column in rows if column.startswith("loss_step")] == ["loss_step2", "loss_step4", "loss_step6"]
+    assert sorted(rows["label"]) == ["", "", "", "", "", "forward"]
+    assert rows["score"].is_monotonic_increasing
+    assert rows["margin"].tolist() == pytest.approx((rows["baseline"] - rows["score"]).tolist(), abs=1e-5)
+    assert rows["baseline"].between(0, 10).all()
     assert (profile / "losses.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len((profile / "data.train").read_text().splitlines()) == 300
+    assert len((profile / "seed=1" / "mixture.train").read_text().splitlines()) == 300
+    summary = pd.read_csv(profile / "summary.csv")
+    assert summary["verdict"].isin(["no signal", "cannot tell"]).all()  # one seed never says "signal"
     assert not (folder / "results" / "summary.csv").exists()  # run_tasks: [] trains no run
 
+    # Another seed: its replicate and the summary, on the same data; the first seed's files are kept.
+    edit_tiny(folder, lambda c: c["profiles"]["tiny"].update(seeds=[1, 2]))
+    assert planned(folder) == {"profile": ["profile=tiny, seed=2"], "profile_summary": ["profile=tiny"], "all": [""]}
+    first = (profile / "seed=1" / "losses.csv").read_bytes()
+    ok(snakemake(folder, *LOCAL))
+    assert (profile / "seed=1" / "losses.csv").read_bytes() == first
+    summary = pd.read_csv(profile / "summary.csv")
+    assert {"score_mean", "score_sd", "rank_mean", "rank_sd", "rank_seed1", "rank_seed2", "baseline"} <= set(summary)
+    assert summary["score_sd"].notna().all() and len(pd.read_csv(profile / "agreement.csv")) == 1
+    mixtures = [(profile / f"seed={seed}" / "mixture.train").read_text() for seed in (1, 2)]
+    assert mixtures[0] != mixtures[1]  # each seed its own assignment of samples to orders
+    assert sorted(mixtures[0].split()) == sorted(mixtures[1].split())  # of the same samples
+
     edit_tiny(folder, lambda c: c["profiles"]["tiny"]["train"].update(learning_rate=2e-3))
-    assert planned(folder) == {"profile": ["profile=tiny"], "profile_plot": ["profile=tiny"], "all": [""]}
+    jobs = planned(folder)
+    assert sorted(jobs["profile"]) == ["profile=tiny, seed=1", "profile=tiny, seed=2"] and "profile_data" not in jobs
 
 
 TINY_SEARCH = {
@@ -278,33 +294,44 @@ TINY_SEARCH = {
 }
 
 
-def test_search_runs_round_by_round_and_resumes_at_its_round(tmp_path):
+def test_search_seeds_run_round_by_round_and_resume_at_their_round(tmp_path):
     folder = copy_workflow(tmp_path)
-    edit_tiny(folder, lambda c: c.update(run_tasks=[], searches={"tiny": TINY_SEARCH}))
+    edit_tiny(folder, lambda c: c.update(run_tasks=[], searches={"tiny": {**TINY_SEARCH, "seeds": [1, 2]}}))
     jobs = planned(folder)
-    rounds = [f"search=tiny, round={i}" for i in (1, 2, 3, 4)]  # K = 2 global rounds, then l = 2 intra, inter
-    assert sorted(jobs["search_round"]) == rounds and jobs["search_result"] == ["search=tiny"]
+    rounds = {seed: [f"search=tiny, seed={seed}, round={i}" for i in (1, 2, 3, 4)] for seed in (1, 2)}
+    assert sorted(jobs["search_round"]) == rounds[1] + rounds[2]  # K = 2 global rounds, then l = 2 intra, inter
+    assert sorted(jobs["search_result"]) == ["search=tiny, seed=1", "search=tiny, seed=2"]
+    assert jobs["search_summary"] == ["search=tiny"]
     ok(snakemake(folder, *LOCAL))
-    result = json.loads((folder / "results/searches/tiny/order.json").read_text())
+    result = json.loads((folder / "results/searches/tiny/seed=2/order.json").read_text())
     trace = result["rounds"]
     assert [(r["move"], r["size"]) for r in trace] == [("global", 1), ("global", 2), ("intra", 2), ("inter", 2)]
     assert [r["candidates"] for r in trace[:2]] == [6, 6]  # T = 3! each global round
     assert [len(r["kept"]) for r in trace] == [3, 1, 1, 1]  # T / 2!, T / 3!, then the best
     assert result["order"] == trace[-1]["kept"][0] and sorted(result["order"]) == [0, 1, 2, 3]
+    assert all(r["median"] >= r["scores"][0] for r in trace)
+    summary = pd.read_csv(folder / "results/searches/tiny/summary.csv", dtype={"order": str})
+    assert summary["seed"].tolist() == [1, 2] and summary["order"][1] == " ".join(map(str, result["order"]))
+    assert summary["kendall_to_forward"].add(summary["kendall_to_inverse"]).eq(6).all()  # 4·3/2 pairs
     assert (folder / "results/searches/tiny/search.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-    # A search killed after round 2: rounds 3 and 4 are what is left to run, and it ends with the same order.
+    # Seed 2's search killed after round 2: its rounds 3 and 4 are what is left to run; it ends with the same order.
     for index in (3, 4):
-        shutil.rmtree(folder / f"results/searches/tiny/round{index}")
-    (folder / "results/searches/tiny/order.json").unlink()
+        shutil.rmtree(folder / f"results/searches/tiny/seed=2/round{index}")
+    for done in ("seed=2/order.json", "summary.csv", "search.png"):  # what a killed search had not reached
+        (folder / "results/searches/tiny" / done).unlink()
     jobs = planned(folder)
-    assert sorted(jobs["search_round"]) == rounds[2:]
+    assert sorted(jobs["search_round"]) == rounds[2][2:] and jobs["search_result"] == ["search=tiny, seed=2"]
     ok(snakemake(folder, *LOCAL))
-    assert json.loads((folder / "results/searches/tiny/order.json").read_text())["order"] == result["order"]
+    assert json.loads((folder / "results/searches/tiny/seed=2/order.json").read_text())["order"] == result["order"]
 
-    # A later stage's setting: without the local stage only the result is made again.
+    # A later stage's setting: without the local stage only the results are made again.
     edit_tiny(folder, lambda c: c["searches"]["tiny"].update(local=False))
-    assert planned(folder) == {"search_result": ["search=tiny"], "all": [""]}
+    jobs = planned(folder)
+    assert "search_round" not in jobs and sorted(jobs["search_result"]) == [
+        "search=tiny, seed=1",
+        "search=tiny, seed=2",
+    ]
 
 
 def test_a_searchs_order_is_trained_as_a_direction_and_reruns_only_its_runs(tmp_path):
@@ -316,7 +343,7 @@ def test_a_searchs_order_is_trained_as_a_direction_and_reruns_only_its_runs(tmp_
 
     edit_tiny(folder, with_search)
     ok(snakemake(folder, *LOCAL))
-    order = json.loads((folder / "results/searches/tiny/order.json").read_text())["order"]
+    order = json.loads((folder / "results/searches/tiny/seed=0/order.json").read_text())["order"]
     forward = (folder / "results/relu/n=4/forward/data.test").read_text().splitlines()
     searched = (folder / "results/relu/n=4/tiny/data.test").read_text().splitlines()
     for a, b in zip(forward, searched, strict=True):
@@ -329,6 +356,6 @@ def test_a_searchs_order_is_trained_as_a_direction_and_reruns_only_its_runs(tmp_
 
     edit_tiny(folder, lambda c: c["searches"]["tiny"].update(local=False))
     jobs = planned(folder)
-    assert jobs["search_result"] == ["search=tiny"] and "search_round" not in jobs
+    assert jobs["search_result"] == ["search=tiny, seed=0"] and "search_round" not in jobs
     assert jobs["generate"] == ["task=relu, n=4, direction=tiny"]
     assert jobs["train"] == jobs["evaluate"] == ["task=relu, n=4, direction=tiny, seed=42"]
