@@ -1,0 +1,224 @@
+"""Evidence for a ranking: the no-learning baseline, rank agreement, replicate summaries, verdicts, search distances,
+and random orders drawn without rejection or enumeration."""
+
+import itertools
+import math
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cotorder.baseline import PRIOR, fit, loss, order_baselines
+from cotorder.evidence import CANNOT_TELL, NO_SIGNAL, SIGNAL, agreement, spearman, summarize, verdict
+from cotorder.orders import random_orders, rank_of, unrank
+from cotorder.runs import ConfigError, plan
+from cotorder.search import found_orders, initial_blocks, kendall_distance
+
+# ---------------------------------------------------------------- baseline
+
+
+def test_baseline_on_a_hand_made_mixture():
+    """Two places, values 0 and 1, four written samples: every probability counted by hand."""
+    written = np.array([[0, 1], [1, 0], [0, 1], [0, 0]])
+    table = np.exp(fit(written, 0, 1))
+    assert PRIOR == 1
+    # place 0 follows the start: counts 3, 1 → place frequencies (3+1)/6, (1+1)/6 → ([3, 1] + 1·those) / (4 + 1)
+    assert table[0, 2] == pytest.approx([11 / 15, 4 / 15])
+    # place 1: frequencies (2+1)/6 each; after a 0 the counts are 1, 2 (of 3), after a 1 they are 1, 0 (of 1)
+    assert table[1, 0] == pytest.approx([(1 + 0.5) / 4, (2 + 0.5) / 4])
+    assert table[1, 1] == pytest.approx([(1 + 0.5) / 2, (0 + 0.5) / 2])
+    forward, inverse = order_baselines(written, np.array([[0, 1]]), [[0, 1], [1, 0]], 0, 1)
+    assert forward == pytest.approx(-(math.log(11 / 15) + math.log(2.5 / 4)) / 2)
+    assert inverse == pytest.approx(-(math.log(4 / 15) + math.log(1.5 / 2)) / 2)
+
+
+def test_baseline_of_a_determined_sequence_approaches_zero_and_of_noise_log_v():
+    """Where the previous value and the place decide the next, the baseline knows it; where nothing does, it is
+    no better than uniform guessing, ln V."""
+    rng = np.random.default_rng(0)
+    start = rng.integers(0, 5, size=(20_000, 1))
+    counting = (start + np.arange(4)) % 5  # each value the previous plus one
+    # the first place is a uniform draw (ln 5), the three after it determined (0): ln 5 / 4 per token
+    assert loss(fit(counting, 0, 4), counting[:100], 0) == pytest.approx(math.log(5) / 4, abs=0.01)
+    noise = rng.integers(0, 5, size=(20_000, 4))
+    assert loss(fit(noise, 0, 4), rng.integers(0, 5, size=(2_000, 4)), 0) == pytest.approx(math.log(5), abs=0.01)
+
+
+def test_baseline_refuses_values_outside_the_range():
+    with pytest.raises(ValueError, match="outside 0..1"):
+        fit(np.array([[0, 2]]), 0, 1)
+
+
+# ---------------------------------------------------------------- agreement, summary, verdict
+
+
+def test_spearman_of_known_rankings():
+    assert spearman([1, 2, 3, 4], [1, 2, 3, 4]) == pytest.approx(1)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1)
+    assert spearman([1, 2, 3, 4], [2, 1, 4, 3]) == pytest.approx(1 - 6 * 4 / (4 * 15))  # Σd² = 4: ρ = 0.6
+
+
+def ranked(scores: dict, baseline: float = 3.0) -> pd.DataFrame:
+    """A replicate's ranked table from order → score."""
+    table = pd.DataFrame({"order": list(scores), "label": "", "score": list(scores.values())})
+    table = table.sort_values("score").reset_index(drop=True)
+    table.insert(0, "rank", range(1, len(table) + 1))
+    return table.assign(baseline=baseline)
+
+
+def test_summary_over_seeds():
+    tables = {1: ranked({"a": 1.0, "b": 2.0, "c": 3.0}), 2: ranked({"a": 1.2, "b": 3.5, "c": 3.0})}
+    summary = summarize(tables)
+    assert summary["order"].tolist() == ["a", "b", "c"] and summary["rank"].tolist() == [1, 2, 3]
+    assert summary["score_mean"].tolist() == pytest.approx([1.1, 2.75, 3.0])
+    assert summary["score_sd"].tolist() == pytest.approx([math.sqrt(0.02), math.sqrt(1.125), 0])
+    assert summary["rank_seed2"].tolist() == [1, 3, 2] and summary["rank_mean"].tolist() == [1, 2.5, 2.5]
+    assert summary["margin"].tolist() == pytest.approx([1.9, 0.25, 0])
+    assert agreement(tables)["spearman"].tolist() == pytest.approx([0.5])
+
+
+def test_verdicts():
+    seeds = {s: ranked({"a": 1.0 + s / 100, "b": 2.0 - s / 100, "c": 2.1, "d": 2.2}) for s in (1, 2, 3)}
+    assert verdict(summarize(seeds), 3)["verdict"] == SIGNAL  # 1 nat/token below the rest, seeds within 0.01
+    one = {1: seeds[1]}
+    assert verdict(summarize(one), 1)["verdict"] == CANNOT_TELL
+    near = {s: table.assign(baseline=table["score"].min() + 0.01) for s, table in seeds.items()}
+    found = verdict(summarize(near), 3)
+    assert found["verdict"] == NO_SIGNAL and "has not learned" in found["reason"]  # at its baseline
+    assert verdict(summarize({1: near[1]}), 1)["verdict"] == NO_SIGNAL  # one seed can tell that much
+    scores = {"a": [1.0, 1.6, 1.3], "b": [1.5, 1.1, 1.4], "c": [1.4, 1.5, 1.0], "d": [1.2, 1.3, 1.6]}
+    noisy = {s: ranked({order: values[s] for order, values in scores.items()}, 9) for s in (0, 1, 2)}
+    found = verdict(summarize(noisy), 3)
+    assert found["verdict"] == NO_SIGNAL and "within 2 spreads" in found["reason"]
+
+
+# ---------------------------------------------------------------- searches
+
+
+def test_kendall_distance():
+    assert kendall_distance([0, 1, 2, 3], [0, 1, 2, 3]) == 0
+    assert kendall_distance([3, 2, 1, 0], [0, 1, 2, 3]) == 6
+    assert kendall_distance([1, 0, 2, 3], [0, 1, 2, 3]) == 1 and kendall_distance([0, 1, 2, 3], [1, 0, 2, 3]) == 1
+    every = list(itertools.permutations(range(4)))
+    assert all(kendall_distance(a, b) == kendall_distance(b, a) for a in every for b in every[:5])
+
+
+def test_found_orders_table():
+    rounds = [{"round": 1, "move": "global", "size": 1, "kept": [[0, 2, 1]], "scores": [1.0], "median": 1.5,
+               "baseline": 2.0}]  # fmt: skip
+    table = found_orders({7: {"order": [0, 2, 1], "n": 3, "rounds": rounds}})
+    row = table.iloc[0]
+    assert (row["seed"], row["order"], row["kendall_to_forward"], row["kendall_to_inverse"]) == (7, "0 2 1", 1, 2)
+    assert (row["places_as_forward"], row["lead_over_median"], row["margin_below_baseline"]) == (1, 0.5, 1.0)
+
+
+# ---------------------------------------------------------------- drawing orders
+
+
+def test_unrank_lists_every_order_in_lexicographic_order():
+    assert [unrank(i, 4) for i in range(24)] == [list(p) for p in itertools.permutations(range(4))]
+    assert all(rank_of(unrank(i, 6)) == i for i in range(720))
+
+
+def test_random_orders_are_distinct_uniform_and_avoid_the_excluded():
+    drawn = random_orders(3, 4, seed=0, exclude=[[0, 1, 2], [2, 1, 0]])
+    assert len({tuple(o) for o in drawn}) == 4 and [0, 1, 2] not in drawn and [2, 1, 0] not in drawn
+    assert sorted(map(tuple, random_orders(5, 120, seed=1))) == sorted(itertools.permutations(range(5)))
+    counts = pd.Series([tuple(random_orders(3, 1, seed=s)[0]) for s in range(3000)]).value_counts()
+    assert len(counts) == 6 and counts.min() > 400  # each of the 6 about 500 times
+    with pytest.raises(ValueError, match="7 distinct orders asked for, but n = 3 has only 6"):
+        random_orders(3, 6, seed=0, exclude=[[0, 1, 2]])
+
+
+def test_large_draws_list_nothing():
+    start = time.process_time()
+    big = random_orders(30, 5040, seed=0)  # 30! orders: a rejection loop or a list would never end
+    blocks = initial_blocks(20, 1, 120, seed=0)  # 20! block orders
+    assert time.process_time() - start < 20  # generous: both take well under a second
+    assert len({tuple(o) for o in big}) == 5040 and all(sorted(o) == list(range(30)) for o in big[:50])
+    assert len({tuple(o) for o in blocks}) == 120 and all(sorted(o) == list(range(20)) for o in blocks)
+
+
+def test_block_starts_keep_their_blocks():
+    forward = [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11]]
+    inverse = [[11, 10, 9, 8, 7], [6, 5, 4, 3, 2], [1, 0]]
+    every = {tuple(sum(arrangement, [])) for cut in (forward, inverse) for arrangement in itertools.permutations(cut)}
+    orders = initial_blocks(12, 5, 6, seed=3)  # 12 block orders, 6 drawn
+    assert len({tuple(o) for o in orders}) == 6 and {tuple(o) for o in orders} <= every
+    assert {tuple(o) for o in initial_blocks(12, 5, 100, seed=3)} == every  # all of them when no more than asked
+    assert len(initial_blocks(5, 1, 200, seed=0)) == 120  # blocks of 1: both cuts give the same 5! orders
+
+
+# ---------------------------------------------------------------- planning refusals and caps
+
+
+def config_with(section: str, **entry) -> dict:
+    tasks = {"relu": {"kind": "relu", "n": [8], "directions": ["forward"]},
+             "prod": {"kind": "prod", "n": [2], "directions": ["forward"]}}  # fmt: skip
+    base = {"task": "relu", "n": 8, "train_samples": 1000, "train": {"max_steps": 10, "batch_size": 8}}
+    if section == "profiles":
+        base["candidates"] = {"kind": "random", "count": 4}
+    else:
+        base.update(depth=2, initial={"kind": "random"})
+    return {"run_tasks": [], "tasks": tasks, section: {"x": {**base, **entry}}}
+
+
+@pytest.mark.parametrize(
+    "section,entry,message",
+    [
+        ("profiles", {"candidates": {"kind": "random", "count": 6000}}, "count 6000 is above the cap of 5040"),
+        (
+            "profiles",
+            {"candidates": {"kind": "random", "count": 50}, "train_samples": 40},
+            "profiles.x.train_samples: 40 samples for 50 candidates",
+        ),  # fmt: skip
+        ("profiles", {"score_points": 20}, "profiles.x.score_points: 20 points in a run of 10 steps"),
+        (
+            "profiles",
+            {"task": "prod", "n": 2, "candidates": {"kind": "random", "count": 2}},
+            "profiles.x.validation_samples: prod at n = 2 has 100 distinct inputs, fewer than the 2000",
+        ),  # fmt: skip
+        ("profiles", {"train": {"seed": 3, "max_steps": 10}}, "profiles.x.train.seed: set by seeds"),
+        ("searches", {"depth": 7}, "searches.x.depth: the global round of size 1 would profile 40320 candidates"),
+        ("searches", {"n": 16, "depth": 2}, "searches.x.max_block: the intra round of size 7 would profile 10080"),
+        ("searches", {"initial": {"kind": "random", "count": 9999}}, "initial.count: 9999 orders, above the cap"),
+        ("searches", {"train_samples": 5}, "searches.x.train_samples: 5 samples for rounds of up to 47 candidates"),
+    ],
+)
+def test_planning_refuses(section, entry, message):
+    with pytest.raises(ConfigError, match=message):
+        plan(config_with(section, **entry))
+
+
+def test_search_plans_are_bounded():
+    """A search at n = 12 with depth 11 would profile 12! orders a round: refused at once, not planned."""
+    start = time.process_time()
+    with pytest.raises(ConfigError, match="searches.x.depth"):
+        plan(config_with("searches", n=12, depth=11, initial={"kind": "random"}))
+    with pytest.raises(ConfigError, match="searches.x.max_block"):
+        plan(config_with("searches", n=20, depth=2, initial={"kind": "blocks", "block_size": 1}))
+    assert plan(config_with("searches", n=20, depth=2, max_block=4, initial={"kind": "blocks", "block_size": 1}))
+    assert time.process_time() - start < 20
+
+
+def test_profile_replicates_share_data_and_differ_in_seeds():
+    profile = plan(config_with("profiles", seeds=[3, 5])).profiles["x"]
+    one, other = profile.replicate(3), profile.replicate(5)
+    assert one["data"] == {**other["data"], "assignment_seed": 3} and other["data"]["assignment_seed"] == 5
+    assert (one["training"]["train"]["seed"], other["training"]["train"]["seed"]) == (3, 5)
+    assert one["scoring"] == other["scoring"] and "assignment_seed" not in profile.data
+    with pytest.raises(ConfigError, match=r"seed 4 is not among its seeds \[3, 5\]"):
+        profile.replicate(4)
+
+
+def test_a_search_seed_is_a_direction():
+    config = config_with("searches", seeds=[1, 2])
+    config["tasks"]["relu"]["directions"] = ["forward", "x", "x_seed2"]
+    found = plan(config)
+    assert (
+        found.searched("x") == ("x", 1) and found.searched("x_seed2") == ("x", 2) and found.searched("x_seed3") is None
+    )
+    config["tasks"]["relu"]["directions"] = ["x_seed3"]
+    with pytest.raises(ConfigError, match="'x_seed3': expected forward, inverse"):
+        plan(config)
