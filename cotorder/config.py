@@ -22,6 +22,9 @@ from .tasks import SettingError, Task
 
 REQUIRED = "<required>"
 MIXED = "mixed"
+# What a mixed-order sample tells the model of its order: nothing (the paper's method), or its whole order
+# written after the inputs, one token P<k> a place (cotorder.candidates.write_mixed): never in the loss.
+CONDITIONING = ("none", "prefix")
 PRECISIONS = ("fp32", "tf32", "bf16")
 # The Trainer's optimizers (transformers' OptimizerNames) that need no package beyond torch.
 OPTIMIZERS = ("adamw_torch_fused", "adamw_torch", "adafactor", "sgd", "adagrad", "rmsprop")
@@ -96,6 +99,7 @@ SCHEMA = {
         "train_path": (REQUIRED, _text()),
         "test_path": (REQUIRED, _text()),
         "order": ("forward", _order),  # the order the files' outputs are written in
+        "conditioning": ("none", _choice(*CONDITIONING)),  # mixed orders: does the input name each line's order
         "num_train_samples": (-1, _number(int, -1)),  # -1: all
         "num_test_samples": (-1, _number(int, -1)),  # -1: all
     },
@@ -214,6 +218,8 @@ def _check_together(config: dict) -> None:
             order_positions(data["order"], data["n"])
     except ValueError as error:
         raise ValueError(f"data.order: {error}") from None
+    if data["conditioning"] != "none" and data["order"] != MIXED:
+        raise ValueError(f"data.conditioning: {data['conditioning']} needs mixed orders (data.order: mixed)")
     for side in ("encoder", "decoder"):
         heads = model[f"num_{side}_heads"]
         if model["d_model"] % heads:

@@ -90,16 +90,21 @@ def _token_ids(values: np.ndarray, tokenizer) -> np.ndarray:
 
 
 @torch.no_grad()
-def order_losses(model, tokenizer, x, y, candidates, batch_size: int = 512, device: str = "cpu") -> np.ndarray:
+def order_losses(model, tokenizer, x, y, candidates, batch_size: int = 512, device: str = "cpu",
+                 prefixed: bool = False) -> np.ndarray:  # fmt: skip
     """Mean teacher-forced cross-entropy over the target tokens of ``x`` → ``y`` written in each candidate order.
 
     ``y`` is the forward CoT ``(V, n)``; all T × V sequences are scored in batches of ``batch_size``
-    (mixed orders), so the cost is T·V/``batch_size`` forward passes.  Returns T losses.
+    (mixed orders), so the cost is T·V/``batch_size`` forward passes.  ``prefixed``: each input is followed by
+    its candidate's order (conditioning ``prefix``: P<k> tokens), as the model was trained.  Returns T losses.
     """
     x, y = np.asarray(x), np.asarray(y)
     candidates = np.asarray(candidates)
     count, n = y.shape
     inputs = torch.as_tensor(_token_ids(x, tokenizer))
+    if prefixed:
+        vocab = tokenizer.get_vocab()
+        places = torch.as_tensor(np.vectorize(lambda p: vocab[f"{training.PLACE_TOKEN}{p}"])(candidates))
     written = np.take_along_axis(np.broadcast_to(y, (len(candidates), count, n)), candidates[:, None, :], axis=2)
     targets = torch.as_tensor(_token_ids(written.reshape(-1, n), tokenizer))  # order-major: row = t * V + v
     model.eval()
@@ -107,9 +112,12 @@ def order_losses(model, tokenizer, x, y, candidates, batch_size: int = 512, devi
     for start in range(0, len(targets), batch_size):
         rows = torch.arange(start, min(start + batch_size, len(targets)))
         target = targets[rows].to(device)
+        source = inputs[rows % count]
+        if prefixed:  # <s> x … P… </s>
+            source = torch.cat([source[:, :-1], places[rows // count], source[:, -1:]], dim=1)
         batch = {
-            "input_ids": inputs[rows % count].to(device),
-            "attention_mask": torch.ones(len(rows), inputs.shape[1], dtype=torch.long, device=device),
+            "input_ids": source.to(device),
+            "attention_mask": torch.ones(len(rows), source.shape[1], dtype=torch.long, device=device),
             "decoder_input_ids": target[:, :-1],
             "decoder_attention_mask": torch.ones(len(rows), target.shape[1] - 1, dtype=torch.long, device=device),
         }
@@ -144,7 +152,8 @@ def rank(losses: pd.DataFrame, rank_by: str) -> pd.DataFrame:
     return table
 
 
-def profile_losses(model_dirs: list[tuple[int, str]], x, y, candidates, batch_size=512, device="cpu") -> pd.DataFrame:
+def profile_losses(model_dirs: list[tuple[int, str]], x, y, candidates, batch_size=512, device="cpu",
+                   prefixed=False) -> pd.DataFrame:  # fmt: skip
     """One row per candidate: its order (text), label, and its loss at every ``(step, model_dir)``."""
     n = len(candidates[0])
     table = pd.DataFrame(
@@ -153,7 +162,7 @@ def profile_losses(model_dirs: list[tuple[int, str]], x, y, candidates, batch_si
     tokenizer = training.PreTrainedTokenizerFast.from_pretrained(model_dirs[-1][1])
     for step, model_dir in model_dirs:
         model = training.load_model(model_dir).to(device)
-        table[f"loss_step{step}"] = order_losses(model, tokenizer, x, y, candidates, batch_size, device)
+        table[f"loss_step{step}"] = order_losses(model, tokenizer, x, y, candidates, batch_size, device, prefixed)
     return table
 
 
@@ -170,8 +179,10 @@ def run_profile(replicate: dict, *, train_path, validation_path, folder, num_thr
     data, folder = replicate["data"], Path(folder)
     task, n, candidates = Task.from_settings(data["task"]), data["n"], data["candidates"]
     x, y = read_samples(train_path, task, n)
-    mixed = write_mixed(y, candidates, assign_orders(len(x), len(candidates), data["assignment_seed"]))
-    write_split(folder / "mixture.train", x, mixed)
+    assignment = assign_orders(len(x), len(candidates), data["assignment_seed"])
+    mixed = write_mixed(y, candidates, assignment)
+    prefixed = data["conditioning"] == "prefix"
+    write_split(folder / "mixture.train", np.hstack([x, np.asarray(candidates)[assignment]]) if prefixed else x, mixed)
     config = training_config(replicate["training"], train_path=folder / "mixture.train", test_path=validation_path,
                              output_dir=folder / "model", checkpoint_dir=folder / "checkpoints",
                              num_threads=num_threads)  # fmt: skip
@@ -185,7 +196,7 @@ def run_profile(replicate: dict, *, train_path, validation_path, folder, num_thr
     vx, vy = read_samples(validation_path, task, n)
     print(f"scoring {len(candidates)} orders x {len(vx)} samples at steps "
           f"{', '.join(str(step) for step, _ in points)}", flush=True)  # fmt: skip
-    losses = profile_losses(points, vx, vy, candidates, scoring["batch_size"], device)
+    losses = profile_losses(points, vx, vy, candidates, scoring["batch_size"], device, prefixed)
     table = rank(losses, scoring["rank_by"])
     by_order = dict(zip(losses["order"], order_baselines(mixed, vy, candidates, *task.value_range(n)), strict=True))
     table["baseline"] = table["order"].map(by_order)

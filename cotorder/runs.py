@@ -338,7 +338,7 @@ PROFILE_DEFAULTS = {
     },  # fmt: skip
 }
 PROFILE_SETTINGS = {"validation_samples": 1000, "validation_seed": 7, "seeds": [0], "score_points": 4,
-                    "rank_by": "mean", "scoring_batch_size": 512}  # fmt: skip
+                    "rank_by": "mean", "scoring_batch_size": 512, "conditioning": "none"}  # fmt: skip
 
 
 def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None, candidates=None) -> Profile:
@@ -385,6 +385,7 @@ def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None
         raise ConfigError(f"{where}.validation_samples: {task.kind} at n = {n} has {task.input_count(n)} distinct "
                           f"inputs, fewer than the {held_out} of the test and validation splits")  # fmt: skip
     training = _training(task, n, "mixed", entry, where, PROFILE_DEFAULTS)
+    training["data"]["conditioning"] = settings["conditioning"]
     steps = configuration.total_steps(splits["train_samples"], training["train"])
     if settings["score_points"] > steps:
         raise ConfigError(f"{where}.score_points: {settings['score_points']} points in a run of {steps} steps")
@@ -396,6 +397,7 @@ def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None
         "candidates": candidates,
         "train_samples": splits["train_samples"],
         "train_seed": splits["train_seed"],
+        "conditioning": settings["conditioning"],
         "validation_samples": settings["validation_samples"],
         "validation_seed": settings["validation_seed"],
         "test_samples": splits["test_samples"],  # the test split, which validation samples must avoid

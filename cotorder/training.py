@@ -42,6 +42,7 @@ from .datafiles import DataFormatError, atomic_write, parse_line
 from .orders import order_positions
 
 CHECKED_LINES = 100  # lines of a data file whose CoT is recomputed from its inputs
+PLACE_TOKEN = "P"  # conditioning "prefix": the j-th P<k> token after the inputs: the CoT's place j writes y_<k+1>
 
 # The Trainer says so at every checkpoint where file times are coarse, then orders by step: harmless.
 warnings.filterwarnings("ignore", message="mtime may not be reliable")
@@ -97,7 +98,10 @@ def set_precision(precision: str) -> None:
 def build_tokenizer(data: dict) -> PreTrainedTokenizerFast:
     """calt's tokenizer over every integer the task can hold at length n, one token each, sign attached."""
     low, high = configuration.task_of(data).value_range(data["n"])
-    vocab = VocabConfig([], {}).from_config({"range": {"values": ["", low, high]}})
+    ranges = {"values": ["", low, high]}
+    if data.get("conditioning", "none") == "prefix":  # the order's tokens P0 … P<n-1>, after the inputs
+        ranges["places"] = [PLACE_TOKEN, 0, data["n"] - 1]
+    vocab = VocabConfig([], {}).from_config({"range": ranges})
     # allow_float=False: else calt's lexer adds "." and "-0" to the vocabulary.
     lexer = UnifiedLexer(vocab, NumberPolicy(sign=True, digit_group=0, allow_float=False))
     values = [str(v) for v in range(low, high + 1)]
@@ -119,6 +123,7 @@ class CotLoadPreprocessor:
 
     def __init__(self, path, vocab: set[str], data: dict | None = None):
         self.path, self.vocab, self.line, self.data = path, vocab, 0, data
+        self.prefixed = data is not None and data.get("conditioning", "none") == "prefix"
         if data is not None:
             self.task = configuration.task_of(data)
             self.positions = None if data["order"] == configuration.MIXED else order_positions(data["order"], data["n"])
@@ -127,7 +132,10 @@ class CotLoadPreprocessor:
         self.line += 1
         where = f"{self.path}:{self.line}"
         x, y = parse_line(source, where)
-        texts = " ".join(map(str, x)), " ".join(map(str, y))
+        prefix = []
+        if self.prefixed:  # n inputs, then the line's order: n positions, written as P<k> tokens
+            x, prefix = self._order_prefix(x, y, where)
+        texts = " ".join([*map(str, x), *(f"{PLACE_TOKEN}{p}" for p in prefix)]), " ".join(map(str, y))
         # calt pitfall: its tokenizer has no unknown token, so an out-of-vocabulary
         # number would raise deep inside tokenizers, naming neither file nor line.
         for value in (*x, *y):
@@ -136,6 +144,21 @@ class CotLoadPreprocessor:
         if self.data is not None:
             self._check(x, y, where)
         return texts
+
+    def _order_prefix(self, x, y, where) -> tuple[list[int], list[int]]:
+        """A conditioned line's inputs and order; the outputs must be the CoT written in that order."""
+        n = self.data["n"]
+        if len(x) != 2 * n:
+            raise DataFormatError(f"{where}: {len(x)} inputs, expected n = {n} inputs and the n places of its order")
+        x, order = x[:n], x[n:]
+        if sorted(order) != list(range(n)):
+            raise DataFormatError(f"{where}: the order prefix {order} is not an order of the n = {n} steps")
+        if self.line <= CHECKED_LINES:
+            forward = self.task.outputs(np.array([x]))[0].tolist()
+            if y != [forward[p] for p in order]:
+                raise DataFormatError(f"{where}: outputs {y} are not the {self.task.kind} CoT written in its order "
+                                      f"prefix {order}: expected {[forward[p] for p in order]}")  # fmt: skip
+        return x, order
 
     def _check(self, x, y, where) -> None:
         n = self.data["n"]

@@ -18,11 +18,12 @@ from cotorder.candidates import (
     write_profile_data,
 )
 from cotorder.config import resolve, total_steps
+from cotorder.datafiles import DataFormatError
 from cotorder.orders import apply_order
 from cotorder.profiling import order_losses, rank, run_profile
 from cotorder.runs import plan
 from cotorder.tasks import Task
-from cotorder.training import build_model, build_tokenizer, make_collator
+from cotorder.training import build_model, build_tokenizer, load_model, load_split, make_collator
 
 
 @pytest.mark.parametrize("count,orders", [(100, 7), (128, 128), (5, 8), (1000, 3)])
@@ -184,3 +185,70 @@ def test_forward_relu_ranks_first_among_random_orders(tmp_path):
     )
     assert [c for c in table.columns if c.startswith("loss_step")] == ["loss_step25", "loss_step50", "loss_step75",
                                                                        "loss_step100"]  # fmt: skip
+
+
+def prefixed_reference(model, tokenizer, x, y, order):
+    """The plain reference with conditioning: each input followed by its order's P<k> tokens, through the tokenizer
+    and calt's collator; the loss over the target's value tokens only."""
+    texts = [" ".join([*map(str, a), *(f"P{p}" for p in order)]) for a in x.tolist()]
+    written = apply_order(y, order)
+    items = [{"input": tokenizer(a)["input_ids"], "target": tokenizer(" ".join(map(str, b)))["input_ids"]}
+             for a, b in zip(texts, written.tolist(), strict=True)]  # fmt: skip
+    batch = make_collator(tokenizer)(items)
+    labels = batch.pop("labels")
+    logits = model(**batch, return_dict=False)[0]
+    losses = F.cross_entropy(logits.transpose(1, 2), labels, reduction="none")
+    values = labels != tokenizer.eos_token_id
+    return float((losses * values).sum() / values.sum())
+
+
+def test_conditioning_prefix_is_in_training_and_scoring_and_not_in_the_loss(tmp_path):
+    config = {
+        "run_tasks": [],
+        "tasks": {"relu": {"kind": "relu", "n": [4], "directions": ["forward"]}},
+        "profiles": {
+            "p": {
+                "task": "relu",
+                "n": 4,
+                "conditioning": "prefix",
+                "candidates": {"kind": "forward_plus_random", "count": 3, "seed": 0, "include": ["inverse"]},
+                "train_samples": 60,
+                "validation_samples": 10,
+                "score_points": 1,
+                "model": {"d_model": 32, "decoder_ffn_dim": 64, "dropout": 0.0},
+                "train": {"batch_size": 16, "learning_rate": 1e-3, "max_steps": 4},
+            }  # fmt: skip
+        },
+    }
+    profile = plan(config).profiles["p"]
+    paths = {"train_path": tmp_path / "data.train", "validation_path": tmp_path / "data.valid"}
+    write_profile_data(profile.data, **paths)
+    table = run_profile(profile.replicate(0), **paths, folder=tmp_path, num_threads=1)
+    # Training: every mixture line carries its order after its inputs, and the outputs are written in it.
+    task, candidates = Task("relu"), [list(map(int, o.split())) for o in table["order"]]
+    for line in (tmp_path / "mixture.train").read_text().splitlines():
+        inputs, outputs = (list(map(int, part.split())) for part in line.split(" : "))
+        x, order = inputs[:4], inputs[4:]
+        assert order in candidates and outputs == apply_order(task.outputs(np.array([x])), order)[0].tolist()
+    resolved = resolve({**profile.training, "data": {**profile.training["data"], "train_path": "-", "test_path": "-"},
+                        "train": {**profile.training["train"], "output_dir": "-"}})  # fmt: skip
+    tokenizer = build_tokenizer(resolved["data"])
+    first = load_split(tmp_path / "mixture.train", tokenizer, data=resolved["data"])[0]
+    places = [tokenizer.convert_ids_to_tokens(i) for i in first["input"]][5:9]
+    assert places == [f"P{p}" for p in (tmp_path / "mixture.train").read_text().split(" : ")[0].split()[4:]]
+    assert not any(t.startswith("P") for t in tokenizer.convert_ids_to_tokens(first["target"]))  # not in the loss
+    # Scoring: the batched scorer writes each candidate's prefix, as the reference through the tokenizer does.
+    model = load_model(tmp_path / "model").eval()
+    x = task.sample_inputs(4, 9, seed=5)
+    y = task.outputs(x)
+    batched = order_losses(model, tokenizer, x, y, candidates, batch_size=4, prefixed=True)
+    with torch.no_grad():
+        expected = [prefixed_reference(model, tokenizer, x, y, order) for order in candidates]
+        other = [prefixed_reference(model, tokenizer, x, y, candidates[0]) for _ in candidates]
+    assert batched == pytest.approx(expected, rel=1e-5)
+    assert order_losses(model, tokenizer, x, y, candidates, prefixed=False)[1] != pytest.approx(expected[1], rel=1e-5)
+    assert other[0] == pytest.approx(expected[0]) and other[1] != pytest.approx(expected[1])  # the prefix matters
+    with pytest.raises(DataFormatError, match="order prefix"):
+        bad = tmp_path / "bad.train"
+        bad.write_text("1 2 3 4 0 0 1 2 : 1 3 6 10\n")
+        load_split(bad, tokenizer, data=resolved["data"])
