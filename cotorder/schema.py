@@ -7,7 +7,8 @@ an integer being an ``int`` (not ``2.0``, not ``true``), and describes the first
 the key's path (``profiles.relu_n8.candidates.count``) and what is wrong; within a ``oneOf`` (a
 profile's ``candidates``, a search's ``initial``) the alternative the entry's keys point to.
 :func:`check_workflow_config` runs both and exits with the message, no traceback. The schema
-declares no defaults: the planner (:mod:`cotorder.runs`) fills them.
+declares no defaults: the planner (:mod:`cotorder.runs`) fills them. :func:`config_names` states the
+config (its files, the --config settings) for the plots' titles.
 """
 
 from __future__ import annotations
@@ -115,8 +116,8 @@ def duplicate_key(path: str | os.PathLike) -> str | None:
 # ---- The schema ----
 
 
-def _shorten(text: str) -> str:
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+def _shorten(text: str, limit: int = MAX_MESSAGE) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _branch(error: ValidationError) -> int:
@@ -192,3 +193,34 @@ def check_workflow_config(config: dict, config_files: Iterable, schema_path: str
     message = schema_error(config, load_schema(schema_path))
     if message:
         sys.exit(message)
+
+
+# ---- The config as a figure's title states it ----
+
+
+def _merged(base: dict, over: dict) -> dict:
+    """``over`` merged into ``base`` as Snakemake merges config files: mappings merge, anything else is replaced."""
+    merged = dict(base)
+    for key, value in over.items():
+        both = isinstance(value, dict) and isinstance(merged.get(key), dict)
+        merged[key] = _merged(merged[key], value) if both else value
+    return merged
+
+
+def config_names(config_files, overwrite_files=(), overwrite_config=None) -> list[str]:
+    """The workflow's config as a figure title states it: its files in the order they were merged (the Snakefile's
+    before those given with --configfile), relative to the working folder where they lie inside it, and the
+    settings given with --config (Snakemake's ``overwrite_config``: the --configfile files' content and --config's
+    settings over it; the settings are the top-level keys the files do not account for)."""
+    given = [str(path) for path in overwrite_files]
+    files = [str(path) for path in config_files if str(path) not in given] + given
+    names = [_shown(path) for path in files]
+    from_files = {}
+    for path in given:
+        from_files = _merged(from_files, yaml.safe_load(Path(path).read_text()) or {})
+    settings = [
+        f"{key}={_shorten(json.dumps(value, separators=(',', ':'), default=str), 40)}"
+        for key, value in (overwrite_config or {}).items()
+        if key not in from_files or from_files[key] != value
+    ]
+    return names + ([f"--config {' '.join(settings)}"] if settings else [])

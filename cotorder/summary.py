@@ -8,6 +8,8 @@ deviation, min and max of the success rate and the final-step accuracy over its 
 from __future__ import annotations
 
 import json
+import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -74,8 +76,17 @@ def _save(figure, path: str) -> None:
     _pyplot().close(figure)
 
 
-def success_figure(summary: pd.DataFrame, replicates: pd.DataFrame):
-    """Success rate against n, one panel per task, one line per direction (the mean over replicates).
+def figure_title(configs: list[str], results: str, seeds) -> str:
+    """A figure's title: the config it plots (:func:`cotorder.schema.config_names`), its results folder and the
+    training seeds."""
+    seeds = sorted({int(seed) for seed in seeds})
+    shown = ", ".join(map(str, seeds[:8])) + (", …" if len(seeds) > 8 else "")
+    text = f"{' + '.join(configs)} → {results}/; training seed{'s' if len(seeds) > 1 else ''} {shown}"
+    return textwrap.fill(text, 100)
+
+
+def success_figure(summary: pd.DataFrame, replicates: pd.DataFrame, title: str | None = None):
+    """Success rate against n, one panel per task, one line per direction (the mean over replicates), one legend.
 
     With more than one replicate per run, each replicate is drawn as a point and the mean carries an
     error bar of one standard deviation.
@@ -83,6 +94,7 @@ def success_figure(summary: pd.DataFrame, replicates: pd.DataFrame):
     plt = _pyplot()
     several = summary["replicates"].max() > 1
     tasks = list(dict.fromkeys(summary["task"]))
+    colours = {direction: f"C{i % 10}" for i, direction in enumerate(dict.fromkeys(summary["direction"]))}
     figure, axes = plt.subplots(
         1, len(tasks), figsize=(4.5 * len(tasks), 3.6), squeeze=False, sharey=True, layout="constrained"
     )
@@ -90,29 +102,39 @@ def success_figure(summary: pd.DataFrame, replicates: pd.DataFrame):
         for direction, runs in summary[summary["task"] == task].groupby("direction", sort=False):
             runs = runs.sort_values("n")
             if several:
-                line = ax.errorbar(
+                ax.errorbar(
                     runs["n"], runs["success_rate"], yerr=runs["success_rate_std"], marker="o", capsize=3,
-                    label=direction,
+                    label=direction, color=colours[direction],
                 )  # fmt: skip
                 points = replicates[(replicates["task"] == task) & (replicates["direction"] == direction)]
-                ax.scatter(points["n"], points["success_rate"], s=10, alpha=0.5, color=line[0].get_color())
+                ax.scatter(points["n"], points["success_rate"], s=10, alpha=0.5, color=colours[direction])
             else:
-                ax.plot(runs["n"], runs["success_rate"], marker="o", label=direction)
+                ax.plot(runs["n"], runs["success_rate"], marker="o", label=direction, color=colours[direction])
         ax.set(title=task, xlabel="sequence length n", ylim=(-0.03, 1.03))
         ax.set_xticks(sorted(set(summary.loc[summary["task"] == task, "n"])))
         ax.grid(alpha=0.3)
-        ax.legend(title="direction")
+    handles = {}  # one legend for all panels, one colour per direction: every direction once, as first drawn
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    figure.legend(handles.values(), handles.keys(), title="direction", loc="outside right center")
     label = "success rate (exact match)"
     axes[0][0].set_ylabel(f"{label}\nmean ± sd over seeds, points: seeds" if several else label)
+    if title:
+        figure.suptitle(title, fontsize="medium")
     return figure
 
 
-def plot_success(summary: pd.DataFrame, replicates: pd.DataFrame, path: str) -> None:
-    _save(success_figure(summary, replicates), path)
+def plot_success(summary: pd.DataFrame, replicates: pd.DataFrame, path: str, title: str | None = None) -> None:
+    _save(success_figure(summary, replicates, title), path)
 
 
-def positions_figure(summary: pd.DataFrame):
-    """Accuracy of each CoT step (forward position) per run, one heatmap per task (the mean over replicates)."""
+MAX_POSITION_LABELS = 25  # x tick labels of a heatmap row at most: every k-th position beyond
+
+
+def positions_figure(summary: pd.DataFrame, title: str | None = None):
+    """Accuracy of each CoT step (forward position) per run, one heatmap per task (the mean over replicates),
+    one colour bar for all."""
     plt = _pyplot()
     tasks = list(dict.fromkeys(summary["task"]))
     heights = [max(1.5, 0.35 * (summary["task"] == task).sum() + 1) for task in tasks]
@@ -137,10 +159,13 @@ def positions_figure(summary: pd.DataFrame):
         ]
         ax.set_yticks(range(len(runs)), labels)
         ax.set(title=task, xlabel="forward position i of y_i (1-based)")
-        ax.set_xticks(range(grid.shape[1]), [str(i + 1) for i in range(grid.shape[1])], fontsize=7)
-        figure.colorbar(image, ax=ax, label="accuracy (mean over seeds)")
+        step = math.ceil(grid.shape[1] / MAX_POSITION_LABELS)
+        ax.set_xticks(range(0, grid.shape[1], step), [str(i + 1) for i in range(0, grid.shape[1], step)])
+    figure.colorbar(image, ax=axes[:, 0], label="accuracy (mean over seeds)", aspect=30)  # one scale, 0 to 1
+    if title:
+        figure.suptitle(title, fontsize="medium")
     return figure
 
 
-def plot_positions(summary: pd.DataFrame, path: str) -> None:
-    _save(positions_figure(summary), path)
+def plot_positions(summary: pd.DataFrame, path: str, title: str | None = None) -> None:
+    _save(positions_figure(summary, title), path)

@@ -1,3 +1,6 @@
+from cotorder.schema import config_names
+
+
 rule summarize:
     input:
         metrics=PLAN.files(f"{REPLICATE}/metrics.json"),
@@ -39,5 +42,13 @@ rule plot:
         f"{RESULTS}/logs/plot.log",
     conda:
         "../envs/summary.yaml"
+    params:
+        # the figures' titles state the config plotted (and the seeds, from the replicates)
+        configs=config_names(
+            workflow.configfiles,
+            workflow.overwrite_configfiles,
+            workflow.config_settings.overwrite_config,
+        ),
+        results=RESULTS,
     script:
         "../scripts/pipeline/plot.py"

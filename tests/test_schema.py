@@ -5,7 +5,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from cotorder.schema import check_workflow_config, duplicate_key, load_schema, schema_error
+from cotorder.schema import check_workflow_config, config_names, duplicate_key, load_schema, schema_error
 
 SCHEMA = load_schema(ROOT / "schemas" / "config.schema.yaml")
 TASK = "tasks: {relu: {kind: relu, n: [4], directions: [forward]}}\n"
@@ -139,3 +139,21 @@ def test_the_workflow_refuses_in_one_short_message(workflow):
     assert result.returncode != 0 and lines == [
         "overlay.yaml:3: results is given twice in one mapping (first at line 2): the last would silently win"
     ]
+
+
+def test_config_names_state_the_files_in_merge_order_and_the_config_settings(tmp_path, monkeypatch):
+    """For the plots' titles: the Snakefile's config file, then --configfile's, then --config's settings alone."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "experiments").mkdir()
+    quick, outside = tmp_path / "experiments" / "quick.yaml", tmp_path.parent / f"{tmp_path.name}-elsewhere.yaml"
+    quick.write_text("results: results/quick\ntasks: {relu: {kind: relu}}\n")
+    outside.write_text("tasks: {relu: {n: [4]}}\n")
+    overwrite = {"results": "results/r", "tasks": {"relu": {"kind": "relu", "n": [4]}}, "run_tasks": ["relu"]}
+    names = config_names(["workflow_config.yaml", quick, outside], [quick, outside], overwrite)
+    assert names == [
+        "workflow_config.yaml",
+        "experiments/quick.yaml",
+        str(outside),
+        '--config results="results/r" run_tasks=["relu"]',  # tasks: the files' own
+    ]
+    assert config_names(["workflow_config.yaml"], [], {"x": "y" * 80})[1] == f'--config x="{"y" * 38}…'

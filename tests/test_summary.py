@@ -8,7 +8,15 @@ import pytest
 from matplotlib.collections import PathCollection
 from matplotlib.container import ErrorbarContainer
 
-from cotorder.summary import aggregate, plot_positions, plot_success, positions_figure, replicate_table, success_figure
+from cotorder.summary import (
+    aggregate,
+    figure_title,
+    plot_positions,
+    plot_success,
+    positions_figure,
+    replicate_table,
+    success_figure,
+)
 
 
 def write_metrics(folder, name, success, final, positions, token=0.5):
@@ -81,6 +89,51 @@ def test_position_heatmap_shows_the_mean_and_names_the_seeds(replicates):
     image = figure.axes[0].images[0].get_array()
     assert image[0].tolist() == pytest.approx([0.75, 0.75])  # forward: the mean of three seeds
     assert [label.get_text() for label in figure.axes[0].get_yticklabels()] == ["n=2 forward (3 seeds)", "n=2 inverse"]
+
+
+@pytest.fixture
+def two_tasks(tmp_path):
+    """relu at n = 2 (forward, inverse) and square at n = 30 (forward, swap), one seed each."""
+    rows = [
+        ({"task": "relu", "n": 2, "direction": "forward", "seed": 42}, [1.0, 1.0]),
+        ({"task": "relu", "n": 2, "direction": "inverse", "seed": 42}, [0.5, 1.0]),
+        ({"task": "square", "n": 30, "direction": "forward", "seed": 42}, [0.5] * 30),
+        ({"task": "square", "n": 30, "direction": "swap", "seed": 42}, [0.25] * 30),
+    ]
+    paths = [write_metrics(tmp_path, i, 0.5, 0.5, positions) for i, (_, positions) in enumerate(rows)]
+    return replicate_table([wildcards for wildcards, _ in rows], paths)
+
+
+def test_success_panels_share_one_legend_and_the_title(two_tasks):
+    figure = success_figure(aggregate(two_tasks), two_tasks, title="quick.yaml → results/quick/; training seed 42")
+    assert [ax.get_legend() for ax in figure.axes] == [None, None]
+    assert len(figure.legends) == 1
+    assert [text.get_text() for text in figure.legends[0].get_texts()] == ["forward", "inverse", "swap"]
+    colours = [{line.get_label(): line.get_color() for line in ax.lines} for ax in figure.axes]
+    assert colours[0]["forward"] == colours[1]["forward"]  # one colour per direction, in every panel
+    assert len({colours[0]["forward"], colours[0]["inverse"], colours[1]["swap"]}) == 3
+    assert figure.get_suptitle() == "quick.yaml → results/quick/; training seed 42"
+
+
+def test_position_heatmaps_share_one_colour_bar_with_readable_ticks(two_tasks):
+    figure = positions_figure(aggregate(two_tasks), title="t")
+    heatmaps = [ax for ax in figure.axes if ax.images]
+    assert len(heatmaps) == 2 and len(figure.axes) == 3  # the two panels and one colour bar
+    assert figure.axes[2].get_ylabel() == "accuracy (mean over seeds)"
+    relu, square = heatmaps
+    assert [label.get_text() for label in relu.get_xticklabels()] == ["1", "2"]
+    assert [label.get_text() for label in square.get_xticklabels()] == [str(i) for i in range(1, 31, 2)]  # 30 > 25
+    assert min(label.get_fontsize() for label in square.get_xticklabels()) >= 9
+    assert figure.get_suptitle() == "t"
+
+
+def test_the_title_states_config_results_and_seeds():
+    configs = ["workflow_config.yaml", "experiments/quick.yaml"]
+    assert figure_title(configs, "results/quick", pd.Series([44, 42, 43, 42])) == (
+        "workflow_config.yaml + experiments/quick.yaml → results/quick/; training seeds 42, 43, 44"
+    )
+    assert figure_title(["a.yaml"], "r", [7]) == "a.yaml → r/; training seed 7"
+    assert figure_title(["a.yaml"], "r", range(20)).endswith("training seeds 0, 1, 2, 3, 4, 5, 6, 7, …")
 
 
 def test_plots_are_written_as_png(replicates, tmp_path):
