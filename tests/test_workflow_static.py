@@ -60,21 +60,25 @@ def test_dry_run_plans_every_chain(workflow, name, runs):
         assert counts["train"] == runs
 
 
-@pytest.mark.parametrize("name,profiles", [("profiling_demo", 4), ("profiling_paper", 3)])
-def test_dry_run_plans_every_profile_and_no_run(workflow, name, profiles):
+@pytest.mark.parametrize("name,profiles,seeds", [("profiling_demo", 4, 3), ("profiling_paper", 3, 3)])
+def test_dry_run_plans_every_profile_and_no_run(workflow, name, profiles, seeds):
     result = workflow("--dry-run", *CONFIGS[name])
     assert result.returncode == 0, result.stdout + result.stderr
     counts = job_counts(result.stdout)
-    assert counts["profile_data"] == counts["profile"] == counts["profile_plot"] == profiles
+    assert counts["profile_data"] == counts["profile_summary"] == profiles
+    assert counts["profile"] == profiles * seeds  # one training per replicate, on its profile's data
     assert "train" not in counts and "summarize" not in counts  # run_tasks: []
 
 
-@pytest.mark.parametrize("name,searches,rounds,runs", [("search_demo", 1, 10, 3), ("search_paper", 16, 224, 48)])
-def test_dry_run_plans_every_search_round_and_the_found_orders_runs(workflow, name, searches, rounds, runs):
+@pytest.mark.parametrize(
+    "name,searches,seeds,rounds,runs", [("search_demo", 1, 3, 10, 5), ("search_paper", 16, 1, 224, 48)]
+)
+def test_dry_run_plans_every_search_round_and_the_found_orders_runs(workflow, name, searches, seeds, rounds, runs):
     result = workflow("--dry-run", *CONFIGS[name])
     assert result.returncode == 0, result.stdout + result.stderr
     counts = job_counts(result.stdout)
-    assert counts["search_result"] == searches and counts["search_round"] == rounds
+    assert counts["search_summary"] == searches and counts["search_result"] == searches * seeds
+    assert counts["search_round"] == rounds * seeds
     assert counts["generate"] == counts["train"] == counts["evaluate"] == runs
 
 
