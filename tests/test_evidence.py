@@ -14,6 +14,7 @@ from cotorder.evidence import CANNOT_TELL, NO_SIGNAL, SIGNAL, agreement, spearma
 from cotorder.orders import random_orders, rank_of, unrank
 from cotorder.runs import ConfigError, plan
 from cotorder.search import found_orders, initial_blocks, kendall_distance
+from cotorder.study import replicate_ranks, study_table
 
 # ---------------------------------------------------------------- baseline
 
@@ -222,3 +223,30 @@ def test_a_search_seed_is_a_direction():
     config["tasks"]["relu"]["directions"] = ["x_seed3"]
     with pytest.raises(ConfigError, match="'x_seed3': expected forward, inverse"):
         plan(config)
+
+
+# ---------------------------------------------------------------- study tables
+
+
+def test_study_tables_rank_forward_and_inverse_under_every_criterion(tmp_path):
+    """Two replicates of one profile, written by hand: forward best at the start, inverse at the end."""
+    losses = {
+        0: {"order": ["0 1 2", "2 1 0", "1 0 2"], "label": ["forward", "inverse", ""], "loss_step5": [1.0, 2.0, 3.0],
+            "loss_step10": [0.9, 0.5, 0.8], "baseline": [1.0, 1.0, 0.85]},
+        1: {"order": ["0 1 2", "2 1 0", "1 0 2"], "label": ["forward", "inverse", ""], "loss_step5": [1.5, 2.0, 1.0],
+            "loss_step10": [0.7, 0.6, 0.8], "baseline": [1.0, 1.0, 1.0]},
+    }  # fmt: skip
+    for seed, columns in losses.items():
+        folder = tmp_path / "profiles" / "p" / f"seed={seed}"
+        folder.mkdir(parents=True)
+        pd.DataFrame(columns).to_csv(folder / "losses.csv", index=False)
+    ranks = replicate_ranks(tmp_path)
+    assert ranks[["forward_first", "forward_final", "forward_mean", "forward_margin"]].values.tolist() == [
+        [1, 3, 1, pytest.approx(0.1)],
+        [2, 2, 2, pytest.approx(0.3)],
+    ]
+    assert ranks["inverse_final"].tolist() == [1, 1] and ranks["inverse_margin"].tolist() == [1, 1]
+    table = study_table(ranks, "first").iloc[0]
+    assert (table["seeds"], table["forward ranks"], table["forward rank"]) == ("0 1", "1 2", "1.5 ± 0.7")
+    assert table["forward in top 5%"] == "1 of 2" and table["inverse rank"] == "2.5 ± 0.7"
+    assert study_table(ranks, "final", seeds=[1]).iloc[0]["forward ranks"] == "2"
