@@ -49,6 +49,5 @@ rule plot:
             workflow.overwrite_configfiles,
             workflow.config_settings.overwrite_config,
         ),
-        results=RESULTS,
     script:
         "../scripts/pipeline/plot.py"
