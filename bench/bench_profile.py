@@ -1,16 +1,19 @@
 """Loss-profiling scorer: throughput of the batched scorer against scoring one order at a time.
 
-    .venv/bin/python bench/bench_profile.py [--orders 128] [--samples 300] [--n 8] [--demo]
+    .venv/bin/python bench/bench_profile.py [--orders 128] [--samples 300] [--n 8] [--model demo|paper] [--demo]
 
-Scores T candidate orders of relu × V validation samples with one small decoder-only model (the
-profiling demo's: 1 layer, 1 head, d_model 128), three ways, in one run:
+Scores T candidate orders of relu × V validation samples with one small decoder-only model (``--model demo``:
+the profiling demo's, 1 layer, 1 head, d_model 128; ``--model paper``: the paper's small model, d_model 512,
+FFN 2048), three ways, in one run:
 
 - batched: ``order_losses``, all T·V sequences in batches of 512 mixed orders (the pipeline's way);
 - per order: the same scorer called once per order (T passes of V sequences);
 - per order, text: each order's texts through the tokenizer and calt's collator, then the model.
 
 ``--demo`` also times ``snakemake --cores 2 --configfile experiments/profiling_demo.yaml`` from
-nothing in a temporary copy of the checkout.  Prints order·samples per second and the ratios.
+nothing in a temporary copy of the checkout.  Prints order·samples per second and the ratios, and what one
+candidate costs a profile: the seconds to score it at one scoring point (V samples) and, beside it, one
+training step of the model at batch 128 (a profile trains once, whatever T; it scores T candidates per point).
 """
 
 import argparse
@@ -33,6 +36,27 @@ from cotorder.tasks import Task
 from cotorder.training import build_model, build_tokenizer, make_collator, set_threads
 
 ROOT = Path(__file__).resolve().parents[1]
+MODELS = {"demo": {"d_model": 128, "decoder_ffn_dim": 512, "dropout": 0.0},
+          "paper": {"d_model": 512, "decoder_ffn_dim": 2048, "dropout": 0.1}}  # fmt: skip
+
+
+def training_step_seconds(model, tokenizer, x, y, steps: int = 5) -> float:
+    """Seconds per AdamW step of ``model`` on batches of 128 forward samples (after one warm-up step)."""
+    ids = [tokenizer(" ".join(map(str, values)))["input_ids"] for values in (*x[:128].tolist(), *y[:128].tolist())]
+    items = [{"input": a, "target": b} for a, b in zip(ids[: len(ids) // 2], ids[len(ids) // 2 :], strict=True)]
+    batch = make_collator(tokenizer)(items)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5)
+    model.train()
+
+    def step():
+        optimizer.zero_grad()
+        model(**batch).loss.backward()
+        optimizer.step()
+
+    step()
+    seconds, _ = timed(lambda: [step() for _ in range(steps)])
+    model.eval()
+    return seconds / steps
 
 
 def per_order_text(model, tokenizer, x, y, order):
@@ -70,6 +94,7 @@ def main():
     parser.add_argument("--orders", type=int, default=128)
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--n", type=int, default=8)
+    parser.add_argument("--model", choices=MODELS, default="demo", help="the model scored (default: the demo's)")
     parser.add_argument("--demo", action="store_true", help="also time the profiling demo from nothing")
     args = parser.parse_args()
     threads = set_threads(None)
@@ -80,9 +105,7 @@ def main():
                 "model_type": "decoder_only",
                 "num_decoder_layers": 1,
                 "num_decoder_heads": 1,
-                "d_model": 128,
-                "decoder_ffn_dim": 512,
-                "dropout": 0.0,
+                **MODELS[args.model],
             },  # fmt: skip
             "train": {"output_dir": "-"},
         }
@@ -101,12 +124,18 @@ def main():
         per_text, text = timed(lambda: [per_order_text(model, tokenizer, x, y, o) for o in candidates])
     assert max(abs(a - b) for a, b in zip(fast, slow, strict=True)) < 1e-4
     assert max(abs(a - b) for a, b in zip(fast, text, strict=True)) < 1e-4
-    print(f"relu n = {args.n}: {args.orders} orders x {args.samples} samples, decoder-only d_model 128, "
+    print(f"relu n = {args.n}: {args.orders} orders x {args.samples} samples, decoder-only {args.model} model, "
           f"{threads} CPU threads, {os.cpu_count()} cores")  # fmt: skip
     print(f"{'scorer':32}{'seconds':>9}{'order·samples/s':>17}{'batched is':>12}")
     for label, seconds in (("batched (512 mixed)", batched), ("one order at a time", per_order),
                            ("one order at a time, text", per_text)):  # fmt: skip
         print(f"{label:32}{seconds:9.2f}{pairs / seconds:17.0f}{seconds / batched:11.1f}x")
+    train_x = task.sample_inputs(args.n, 128, seed=8)
+    step = training_step_seconds(model, tokenizer, train_x, task.outputs(train_x))
+    print(
+        f"one candidate, one scoring point ({args.samples} samples, batched): {batched / args.orders:.3f} s; "
+        f"one training step (batch 128): {step:.3f} s"
+    )
     if args.demo:
         print(f"profiling demo from nothing (snakemake --cores 2): {demo_wall_time():.0f} s")
 

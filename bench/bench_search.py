@@ -37,15 +37,20 @@ def main():
         wall = time.perf_counter() - start
         if result.returncode != 0:
             raise SystemExit(result.stdout[-3000:] + result.stderr[-3000:])
-        trace = json.loads((folder / f"results/search_demo/searches/{SEARCH}/order.json").read_text())
+        root = folder / "results/search_demo"
         print(f"search demo from nothing (snakemake --cores {args.cores}): {wall:.0f} s")
-        print(f"{'round':>6} {'move':>8} {'size':>5} {'candidates':>11} {'seconds':>8} {'s/candidate':>12}  best order")
-        for record in trace["rounds"]:
-            bench = folder / f"results/search_demo/benchmarks/search_round/{SEARCH}/round{record['round']}.tsv"
-            with open(bench) as handle:
-                seconds = float(next(csv.DictReader(handle, delimiter="\t"))["s"])
-            print(f"{record['round']:>6} {record['move']:>8} {record['size']:>5} {record['candidates']:>11} "
-                  f"{seconds:8.1f} {seconds / record['candidates']:12.3f}  {record['kept'][0]}")  # fmt: skip
+        for seed_folder in sorted((root / "searches" / SEARCH).glob("seed=*")):
+            trace = json.loads((seed_folder / "order.json").read_text())
+            print(f"\n{seed_folder.name}: found {trace['order']}")
+            print(f"{'round':>6} {'move':>8} {'size':>5} {'candidates':>11} {'seconds':>8} {'s/candidate':>12}  "
+                  "best order")  # fmt: skip
+            for record in trace["rounds"]:
+                bench = root / f"benchmarks/search_round/{SEARCH}/{seed_folder.name}/round{record['round']}.tsv"
+                with open(bench) as handle:
+                    seconds = float(next(csv.DictReader(handle, delimiter="\t"))["s"])
+                print(f"{record['round']:>6} {record['move']:>8} {record['size']:>5} {record['candidates']:>11} "
+                      f"{seconds:8.1f} {seconds / record['candidates']:12.3f}  {record['kept'][0]}")  # fmt: skip
+        print((root / "searches" / SEARCH / "summary.csv").read_text())
         with open(folder / "results/search_demo/summary.csv") as handle:
             for row in csv.DictReader(handle):
                 print(f"{row['direction']:>12}: success {float(row['success_rate']):.3f}")

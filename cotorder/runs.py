@@ -1,8 +1,8 @@
 """Run descriptions: a workflow config turned into one resolved, validated spec per run.
 
-A workflow config (``experiments/*.yaml``, checked first by ``schemas/config.schema.yaml``) names
-tasks; each task entry gives a task kind and its settings, sequence lengths ``n``, directions,
-split sizes and seeds, training ``seeds`` (one replicate each) and the ``model`` / ``train``
+A workflow config (``workflow_config.yaml`` and the overlays in ``experiments/``, checked first by
+``schemas/config.schema.yaml``) names tasks; each task entry gives a task kind and its settings, sequence
+lengths ``n``, directions, split sizes and seeds, training ``seeds`` (one replicate each) and the ``model`` / ``train``
 sections of a training config.  :func:`plan` resolves all of it once, before any job runs: every
 (task, n, direction) becomes a :class:`Run` whose parts are what each job reads —
 

@@ -26,6 +26,7 @@ PROFILE_REPLICATE = f"{PROFILE}/seed={{seed}}"
 SEARCH = f"{RESULTS}/searches/{{search}}"
 SEARCH_REPLICATE = f"{SEARCH}/seed={{seed}}"
 SEARCH_ROUND = f"{SEARCH_REPLICATE}/round{{round}}"
+SEARCH_KEPT = f"{SEARCH_ROUND}/kept.json"
 SEARCH_ORDER = f"{SEARCH_REPLICATE}/order.json"
 # Relative to the working folder, so that Snakemake's records of these inputs survive a move.
 PACKAGE = Path(os.path.relpath(workflow.basedir)) / "cotorder"
@@ -58,9 +59,7 @@ def previous_round(wildcards):
     """A search round's input: the orders the round before kept (none for the first)."""
     index = int(wildcards.round)
     return (
-        []
-        if index == 1
-        else [SEARCH_ROUND.format(**{**wildcards, "round": index - 1}) + "/kept.json"]
+        [] if index == 1 else [SEARCH_KEPT.format(**{**wildcards, "round": index - 1})]
     )
 
 

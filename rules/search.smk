@@ -11,7 +11,7 @@ rule search_round:
             "search.py",
         ),
     output:
-        kept=f"{SEARCH_ROUND}/kept.json",
+        kept=SEARCH_KEPT,
         losses=f"{SEARCH_ROUND}/losses.csv",
     log:
         f"{RESULTS}/logs/search_round/{{search}}/seed={{seed}}/round{{round}}.log",
@@ -33,7 +33,7 @@ rule search_round:
 rule search_result:
     input:
         rounds=lambda wildcards: [
-            SEARCH_ROUND.format(**wildcards, round=index) + "/kept.json"
+            SEARCH_KEPT.format(**wildcards, round=index)
             for index in PLAN.search_rounds(wildcards.search)
         ],
         code=package_files("search.py"),

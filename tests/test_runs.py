@@ -175,7 +175,7 @@ def test_unselected_tasks_are_planned_but_not_run_by_default():
 
 @pytest.mark.parametrize("name,count", [("seminar", 24), ("quick", 10), ("paper", 20)])
 def test_the_shipped_experiments_plan(name, count):
-    merged = yaml.safe_load((ROOT / "experiments" / "seminar.yaml").read_text())
+    merged = yaml.safe_load((ROOT / "workflow_config.yaml").read_text())
     if name != "seminar":  # merged as --configfile merges an overlay
         update_config(merged, yaml.safe_load((ROOT / "experiments" / f"{name}.yaml").read_text()))
     assert len(plan(merged).selected_runs()) == count
