@@ -11,8 +11,10 @@ replicates' ranked tables (one ``losses.csv`` per seed: ``order``, ``label``, ``
   1. *learned*: the top order's mean score is at least :data:`MIN_MARGIN` nats per token below its
      no-learning baseline (:mod:`cotorder.baseline`): the model knows more than token statistics;
   2. *separated*: the top order's mean score is below the median order's by more than
-     :data:`SEPARATION` times the replicates' spread (the median over orders of the score's standard
-     deviation over seeds): it stands out from the typical order by more than the seed moves a score;
+     :data:`SEPARATION` times the replicates' spread: it stands out from the typical order by more than
+     the seed moves it.  The spread is the median over orders of ``relative_sd``, the standard deviation
+     over seeds of the order's score less its seed's median score: a seed moves every order's loss
+     together (one model simply learns faster), which changes no ranking, so that shift is left out;
   3. *replicated*: at least two seeds — one seed cannot tell (``cannot tell``), unless the model did not
      learn (1 fails), which one seed shows as well as many.
 """
@@ -51,15 +53,18 @@ def agreement(tables: dict) -> pd.DataFrame:
 
 
 def summarize(tables: dict) -> pd.DataFrame:
-    """One row per order, by mean score: rank, order, label, score mean and sd, rank mean and sd, each seed's
-    rank, baseline (mean over seeds) and margin (baseline − mean score).  ``tables``: seed → ranked table."""
+    """One row per order, by mean score: rank, order, label, score mean and sd, the sd of the score relative to
+    its seed's median, rank mean and sd, each seed's rank, baseline (mean over seeds) and margin (baseline − mean
+    score).  ``tables``: seed → ranked table."""
     first = next(iter(tables.values())).set_index("order")
     scores, ranks = _by_order(tables, "score"), _by_order(tables, "rank")
+    relative = scores - scores.median(axis=0)  # each seed's scores less that seed's median
     summary = pd.DataFrame(
         {
             "label": first["label"],
             "score_mean": scores.mean(axis=1),
             "score_sd": scores.std(axis=1, ddof=1) if len(tables) > 1 else np.nan,
+            "relative_sd": relative.std(axis=1, ddof=1) if len(tables) > 1 else np.nan,
             "rank_mean": ranks.mean(axis=1),
             "rank_sd": ranks.std(axis=1, ddof=1) if len(tables) > 1 else np.nan,
             **{f"rank_seed{seed}": ranks[seed] for seed in tables},
@@ -77,7 +82,7 @@ def verdict(summary: pd.DataFrame, seeds: int) -> dict:
     measured ``margin``, ``lead`` and ``spread`` (nats per token)."""
     top = summary.iloc[0]
     lead = float(summary["score_mean"].median() - top["score_mean"])
-    spread = float(summary["score_sd"].median()) if seeds > 1 else float("nan")
+    spread = float(summary["relative_sd"].median()) if seeds > 1 else float("nan")
     facts = {"margin": float(top["margin"]), "lead": lead, "spread": spread}
     where = f"the top order ({top['order']}) is {top['margin']:.3f} nats/token below its no-learning baseline"
     if top["margin"] < MIN_MARGIN:

@@ -88,6 +88,11 @@ def test_verdicts():
     found = verdict(summarize(near), 3)
     assert found["verdict"] == NO_SIGNAL and "has not learned" in found["reason"]  # at its baseline
     assert verdict(summarize({1: near[1]}), 1)["verdict"] == NO_SIGNAL  # one seed can tell that much
+    # A seed that lowers every order's loss alike changes no ranking: the spread leaves that shift out.
+    shifted = {s: ranked({"a": 1.0 + s, "b": 1.5 + s, "c": 1.6 + s, "d": 1.7 + s}, 9) for s in (0, 1, 2)}
+    found = verdict(summarize(shifted), 3)
+    assert found["verdict"] == SIGNAL and found["spread"] == pytest.approx(0)
+    assert summarize(shifted)["score_sd"].tolist() == pytest.approx([1] * 4)
     scores = {"a": [1.0, 1.6, 1.3], "b": [1.5, 1.1, 1.4], "c": [1.4, 1.5, 1.0], "d": [1.2, 1.3, 1.6]}
     noisy = {s: ranked({order: values[s] for order, values in scores.items()}, 9) for s in (0, 1, 2)}
     found = verdict(summarize(noisy), 3)
