@@ -15,6 +15,7 @@ CONFIGS = {
     "paper": ["--configfile", "experiments/paper.yaml"],
     "profiling_demo": ["--configfile", "experiments/profiling_demo.yaml"],
     "profiling_paper": ["--configfile", "experiments/profiling_paper.yaml"],
+    "study_profiling": ["--configfile", "experiments/study_profiling.yaml"],
     "search_demo": ["--configfile", "experiments/search_demo.yaml"],
     "search_paper": ["--configfile", "experiments/search_paper.yaml"],
 }
@@ -60,7 +61,9 @@ def test_dry_run_plans_every_chain(workflow, name, runs):
         assert counts["train"] == runs
 
 
-@pytest.mark.parametrize("name,profiles,seeds", [("profiling_demo", 4, 3), ("profiling_paper", 3, 3)])
+@pytest.mark.parametrize(
+    "name,profiles,seeds", [("profiling_demo", 4, 3), ("profiling_paper", 3, 3), ("study_profiling", 16, 3)]
+)
 def test_dry_run_plans_every_profile_and_no_run(workflow, name, profiles, seeds):
     result = workflow("--dry-run", *CONFIGS[name])
     assert result.returncode == 0, result.stdout + result.stderr
