@@ -73,7 +73,8 @@ def test_training_part_is_resolved_without_paths():
     run = plan(config(model={"d_model": 64}, train={"max_steps": 5})).run(wildcards("relu", 4, "swap"))
     training = run.training
     assert training["data"] == {"kind": "relu", "variant": "seminar", "value_min": -9, "value_max": 9, "n": 4,
-                                "order": [1, 0, 2, 3], "num_train_samples": -1, "num_test_samples": -1, "conditioning": "none"}  # fmt: skip
+                                "order": [1, 0, 2, 3], "num_train_samples": -1, "num_test_samples": -1,
+                                "conditioning": "none"}  # fmt: skip
     assert training["model"]["d_model"] == 64 and training["model"]["num_encoder_layers"] == 1  # given, default
     assert training["train"]["max_steps"] == 5 and training["train"]["learning_rate"] == 1e-4
     assert not {"output_dir", "checkpoint_dir", "num_threads"} & set(training["train"])
