@@ -20,7 +20,7 @@ from cotorder.candidates import (
 from cotorder.config import resolve, total_steps
 from cotorder.datafiles import DataFormatError
 from cotorder.orders import apply_order
-from cotorder.profiling import order_losses, rank, run_profile
+from cotorder.profiling import order_losses, rank, read_samples, run_profile
 from cotorder.runs import plan
 from cotorder.tasks import Task
 from cotorder.training import build_model, build_tokenizer, load_model, load_split, make_collator
@@ -252,3 +252,21 @@ def test_conditioning_prefix_is_in_training_and_scoring_and_not_in_the_loss(tmp_
         bad = tmp_path / "bad.train"
         bad.write_text("1 2 3 4 0 0 1 2 : 1 3 6 10\n")
         load_split(bad, tokenizer, data=resolved["data"])
+
+
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        ("1 2 3 4 : 1 3 6 11", r"data.valid:2: outputs \[1, 3, 6, 11\] are not the forward relu \(seminar\) CoT"),
+        ("1 2 3 : 1 3 6", "data.valid:2: 3 inputs, expected n = 4"),
+        ("1 2 3 4 : 1 3 6", "data.valid:2: 3 outputs, expected n = 4"),
+        ("1 2 3 40 : 1 3 6 46", "data.valid:2: 40 is outside the relu vocabulary -9..36 at n = 4"),
+        ("1 2 3 4 1 3 6 10", "data.valid:2: no ' : ' or ' # ' separator"),
+        ("1 2 x 4 : 1 3 6 10", "data.valid:2: 'x' is not an integer"),
+    ],
+)
+def test_a_profiles_data_files_are_checked_line_by_line(tmp_path, line, message):
+    path = tmp_path / "data.valid"
+    path.write_text(f"1 1 1 1 : 1 2 3 4\n{line}\n")
+    with pytest.raises(DataFormatError, match=message):
+        read_samples(path, Task("relu"), 4)
