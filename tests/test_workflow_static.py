@@ -74,7 +74,7 @@ def test_dry_run_plans_every_profile_and_no_run(workflow, name, profiles, seeds)
 
 
 @pytest.mark.parametrize(
-    "name,searches,seeds,rounds,runs", [("search_demo", 1, 3, 10, 5), ("search_paper", 16, 1, 224, 48)]
+    "name,searches,seeds,rounds,runs", [("search_demo", 2, 3, 18, 6), ("search_paper", 16, 1, 224, 48)]
 )
 def test_dry_run_plans_every_search_round_and_the_found_orders_runs(workflow, name, searches, seeds, rounds, runs):
     result = workflow("--dry-run", *CONFIGS[name])
