@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .evidence import summarize, verdict
+
 CRITERIA = ("first", "final", "mean", "margin")
 
 
@@ -75,4 +77,21 @@ def study_table(ranks: pd.DataFrame, criterion: str, seeds=None, top: float = 0.
             "median margin": f"{group['median_margin'].mean():.3f}",
             "seconds": f"{group['seconds'].mean():.0f}",
         })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def profile_verdicts(root, seeds=None) -> pd.DataFrame:
+    """Per profile under ``root``, the verdict on its ranking over ``seeds`` (default: all of its replicates), by the
+    criterion it was ranked by (:func:`cotorder.evidence.verdict`)."""
+    rows = []
+    for folder in sorted(path for path in Path(root).glob("profiles/*") if path.is_dir()):
+        tables = {}
+        for path in sorted(folder.glob("seed=*/losses.csv")):
+            seed = int(re.fullmatch(r"seed=(\d+)", path.parent.name).group(1))
+            if seeds is None or seed in seeds:
+                tables[seed] = pd.read_csv(path, dtype={"label": str}, keep_default_na=False)
+        if tables:
+            found = verdict(summarize(tables), len(tables))
+            rows.append({"profile": folder.name, "verdict": found["verdict"], "top margin": f"{found['margin']:.3f}",
+                         "lead": f"{found['lead']:.3f}", "spread": f"{found['spread']:.3f}"})  # fmt: skip
     return pd.DataFrame(rows)

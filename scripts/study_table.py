@@ -3,7 +3,7 @@
     .venv/bin/python scripts/study_table.py RESULTS [--criteria first final mean margin] [--seeds 3 4 5]
 
 RESULTS is a study config's `results` folder (e.g. results/study_profiling); prints one Markdown table per
-criterion (cotorder/study.py).
+criterion and one of each profile's verdict (cotorder/study.py).
 """
 
 import argparse
@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cotorder.study import CRITERIA, replicate_ranks, study_table  # noqa: E402
+from cotorder.study import CRITERIA, profile_verdicts, replicate_ranks, study_table  # noqa: E402
 
 
 def main():
@@ -27,6 +27,8 @@ def main():
     for criterion in args.criteria:
         print(f"\n### criterion: {criterion}\n")
         print(study_table(ranks, criterion, args.seeds).to_markdown(index=False))
+    print("\n### verdicts (by each profile's own criterion)\n")
+    print(profile_verdicts(args.results, args.seeds).to_markdown(index=False))
 
 
 if __name__ == "__main__":

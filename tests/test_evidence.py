@@ -14,7 +14,7 @@ from cotorder.evidence import CANNOT_TELL, NO_SIGNAL, SIGNAL, agreement, spearma
 from cotorder.orders import random_orders, rank_of, unrank
 from cotorder.runs import ConfigError, plan
 from cotorder.search import found_orders, initial_blocks, kendall_distance
-from cotorder.study import replicate_ranks, study_table
+from cotorder.study import profile_verdicts, replicate_ranks, study_table
 
 # ---------------------------------------------------------------- baseline
 
@@ -255,3 +255,13 @@ def test_study_tables_rank_forward_and_inverse_under_every_criterion(tmp_path):
     assert (table["seeds"], table["forward ranks"], table["forward rank"]) == ("0 1", "1 2", "1.5 ± 0.7")
     assert table["forward in top 5%"] == "1 of 2" and table["inverse rank"] == "2.5 ± 0.7"
     assert study_table(ranks, "final", seeds=[1]).iloc[0]["forward ranks"] == "2"
+    # The verdict over both seeds, by the loss column each table was ranked by: none here, so by the end-of-run loss.
+    for table in losses.values():
+        table["score"] = table["loss_step10"]
+    for seed, columns in losses.items():
+        ranked_table = pd.DataFrame(columns).sort_values("score").reset_index(drop=True)
+        ranked_table.insert(0, "rank", range(1, 4))
+        ranked_table.to_csv(tmp_path / "profiles" / "p" / f"seed={seed}" / "losses.csv", index=False)
+    verdicts = profile_verdicts(tmp_path)
+    assert verdicts["profile"].tolist() == ["p"] and verdicts["verdict"].tolist() == ["signal"]
+    assert profile_verdicts(tmp_path, seeds=[0])["verdict"].tolist() == ["cannot tell"]
