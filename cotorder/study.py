@@ -47,8 +47,8 @@ def replicate_ranks(root) -> pd.DataFrame:
                 row[f"{label}_{criterion}"] = int(found.iloc[0]) if len(found) else None
         final = [column for column in table.columns if column.startswith("loss_step")][-1]
         margins = table["baseline"] - table[final]
-        row["forward_margin"] = float(margins[table["label"] == "forward"].iloc[0])
-        row["median_margin"] = float(margins.median())
+        row["forward_below_baseline"] = float(margins[table["label"] == "forward"].iloc[0])
+        row["median_below_baseline"] = float(margins.median())
         bench = Path(root) / "benchmarks" / "profile" / profile / f"seed={seed}.tsv"
         row["seconds"] = float(pd.read_csv(bench, sep="\t")["s"].iloc[0]) if bench.is_file() else float("nan")
         rows.append(row)
@@ -73,8 +73,8 @@ def study_table(ranks: pd.DataFrame, criterion: str, seeds=None, top: float = 0.
             "forward ranks": " ".join(str(int(r)) for r in forward),
             f"forward in top {top:.0%}": f"{int((forward <= cut).sum())} of {len(group)}",
             "inverse rank": f"{inverse.mean():.1f} ± {inverse.std(ddof=1):.1f}" if inverse.notna().all() else "",
-            "forward margin": f"{group['forward_margin'].mean():.3f}",
-            "median margin": f"{group['median_margin'].mean():.3f}",
+            "forward margin": f"{group['forward_below_baseline'].mean():.3f}",
+            "median margin": f"{group['median_below_baseline'].mean():.3f}",
             "seconds": f"{group['seconds'].mean():.0f}",
         })  # fmt: skip
     return pd.DataFrame(rows)

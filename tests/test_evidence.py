@@ -246,11 +246,12 @@ def test_study_tables_rank_forward_and_inverse_under_every_criterion(tmp_path):
         folder.mkdir(parents=True)
         pd.DataFrame(columns).to_csv(folder / "losses.csv", index=False)
     ranks = replicate_ranks(tmp_path)
-    assert ranks[["forward_first", "forward_final", "forward_mean", "forward_margin"]].values.tolist() == [
+    assert ranks[["forward_first", "forward_final", "forward_mean", "forward_below_baseline"]].values.tolist() == [
         [1, 3, 1, pytest.approx(0.1)],
         [2, 2, 2, pytest.approx(0.3)],
     ]
     assert ranks["inverse_final"].tolist() == [1, 1] and ranks["inverse_margin"].tolist() == [1, 1]
+    assert ranks["forward_margin"].tolist() == [2, 2]  # the margin criterion: inverse is furthest below
     table = study_table(ranks, "first").iloc[0]
     assert (table["seeds"], table["forward ranks"], table["forward rank"]) == ("0 1", "1 2", "1.5 ± 0.7")
     assert table["forward in top 5%"] == "1 of 2" and table["inverse rank"] == "2.5 ± 0.7"
