@@ -102,16 +102,13 @@ def test_validation_inputs_avoid_the_test_split():
         disjoint_inputs(task, 3, 4, seed=2, exclude=every)
 
 
-def one_order_at_a_time(model, tokenizer, x, y, order):
-    """The plain reference: the order's texts through the tokenizer and calt's collator, one batch."""
+def one_order_at_a_time(model, tokenizer, x, y, order, prefixed=False):
+    """The plain reference: the order's texts through the tokenizer and calt's collator, one batch; ``prefixed``:
+    each input followed by its order's P<k> tokens (conditioning).  The loss covers the target's value tokens only."""
+    texts = [" ".join([*map(str, a), *(f"P{p}" for p in order if prefixed)]) for a in x.tolist()]
     written = apply_order(y, order)
-    items = [
-        {
-            "input": tokenizer(" ".join(map(str, a)))["input_ids"],
-            "target": tokenizer(" ".join(map(str, b)))["input_ids"],
-        }
-        for a, b in zip(x.tolist(), written.tolist(), strict=True)
-    ]
+    items = [{"input": tokenizer(a)["input_ids"], "target": tokenizer(" ".join(map(str, b)))["input_ids"]}
+             for a, b in zip(texts, written.tolist(), strict=True)]  # fmt: skip
     batch = make_collator(tokenizer)(items)
     labels = batch.pop("labels")
     logits = model(**batch, return_dict=False)[0]
@@ -187,21 +184,6 @@ def test_forward_relu_ranks_first_among_random_orders(tmp_path):
                                                                        "loss_step100"]  # fmt: skip
 
 
-def prefixed_reference(model, tokenizer, x, y, order):
-    """The plain reference with conditioning: each input followed by its order's P<k> tokens, through the tokenizer
-    and calt's collator; the loss over the target's value tokens only."""
-    texts = [" ".join([*map(str, a), *(f"P{p}" for p in order)]) for a in x.tolist()]
-    written = apply_order(y, order)
-    items = [{"input": tokenizer(a)["input_ids"], "target": tokenizer(" ".join(map(str, b)))["input_ids"]}
-             for a, b in zip(texts, written.tolist(), strict=True)]  # fmt: skip
-    batch = make_collator(tokenizer)(items)
-    labels = batch.pop("labels")
-    logits = model(**batch, return_dict=False)[0]
-    losses = F.cross_entropy(logits.transpose(1, 2), labels, reduction="none")
-    values = labels != tokenizer.eos_token_id
-    return float((losses * values).sum() / values.sum())
-
-
 def test_conditioning_prefix_is_in_training_and_scoring_and_not_in_the_loss(tmp_path):
     config = {
         "run_tasks": [],
@@ -243,8 +225,8 @@ def test_conditioning_prefix_is_in_training_and_scoring_and_not_in_the_loss(tmp_
     y = task.outputs(x)
     batched = order_losses(model, tokenizer, x, y, candidates, batch_size=4, prefixed=True)
     with torch.no_grad():
-        expected = [prefixed_reference(model, tokenizer, x, y, order) for order in candidates]
-        other = [prefixed_reference(model, tokenizer, x, y, candidates[0]) for _ in candidates]
+        expected = [one_order_at_a_time(model, tokenizer, x, y, order, prefixed=True) for order in candidates]
+        other = [one_order_at_a_time(model, tokenizer, x, y, candidates[0], prefixed=True) for _ in candidates]
     assert batched == pytest.approx(expected, rel=1e-5)
     assert order_losses(model, tokenizer, x, y, candidates, prefixed=False)[1] != pytest.approx(expected[1], rel=1e-5)
     assert other[0] == pytest.approx(expected[0]) and other[1] != pytest.approx(expected[1])  # the prefix matters
