@@ -38,7 +38,7 @@ from .datafiles import DataFormatError, atomic_write, parse_line
 from .evidence import agreement
 from .generate import write_split
 from .runs import training_config
-from .search import round_candidates
+from .search import block_arrangements, local_blocks, round_candidates
 from .tasks import Task
 
 # How the loss at the scoring points becomes one number per order: the area under its loss
@@ -205,26 +205,57 @@ def run_profile(replicate: dict, *, train_path, validation_path, folder, num_thr
     return table
 
 
-def run_round(replicate: dict, move: str, size: int, keep: int, survivors, folder, num_threads=None) -> dict:
+def run_round(replicate: dict, move: str, size: int, keep: int, survivors, folder, num_threads=None,
+              per_block: bool = False) -> dict:  # fmt: skip
     """One search round: profile the round's candidates (``replicate`` as for :func:`run_profile`, its candidates
     replaced) in ``folder`` and keep the best ``keep`` orders, best first; with the round's median score and the
-    winner's baseline, so that rounds of different sizes can be compared by margins."""
+    winner's baseline, so that rounds of different sizes can be compared by margins.
+
+    ``per_block`` (intra rounds): each block's arrangements are profiled on their own, in ``folder/block<i>``, and
+    every block's best arrangement is applied to the incumbent at once; the round's score, median and baseline
+    are then the means over the blocks' profiles, and ``losses.csv`` holds every block's table (column ``block``).
+    """
     folder = Path(folder)
-    candidates = round_candidates(move, size, survivors)
-    replicate = {**replicate, "data": {**replicate["data"], "candidates": candidates}}
-    paths = {"train_path": folder / "data.train", "validation_path": folder / "data.valid"}
-    write_profile_data(replicate["data"], **paths)
-    table = run_profile(replicate, **paths, folder=folder, num_threads=num_threads)
+    if per_block and move == "intra":
+        order, tables = list(survivors[0]), []
+        for index, places in enumerate(local_blocks(len(order), size)):
+            if len(places) > 1:
+                table = _profile_candidates(replicate, block_arrangements(survivors[0], places),
+                                            folder / f"block{index}", num_threads)  # fmt: skip
+                best = [int(p) for p in table["order"].iloc[0].split()]
+                for place in places:
+                    order[place] = best[place]
+                tables.append(table.assign(block=index))
+        write_table(pd.concat(tables, ignore_index=True), folder / "losses.csv")
+        return {
+            "move": move,
+            "size": size,
+            "candidates": sum(len(table) for table in tables),
+            "kept": [order],
+            "scores": [float(np.mean([table["score"].iloc[0] for table in tables]))],
+            "median": float(np.mean([table["score"].median() for table in tables])),
+            "baseline": float(np.mean([table["baseline"].iloc[0] for table in tables])),
+            "blocks": [table["order"].iloc[0] for table in tables],
+        }
+    table = _profile_candidates(replicate, round_candidates(move, size, survivors), folder, num_threads)
     best = table.head(keep)
     return {
         "move": move,
         "size": size,
-        "candidates": len(candidates),
+        "candidates": len(table),
         "kept": [[int(p) for p in order.split()] for order in best["order"]],
         "scores": best["score"].tolist(),
         "median": float(table["score"].median()),
         "baseline": float(best["baseline"].iloc[0]),
     }
+
+
+def _profile_candidates(replicate: dict, candidates, folder: Path, num_threads=None) -> pd.DataFrame:
+    """A profile of ``candidates`` in ``folder`` (its data, mixture, model and ranked table)."""
+    replicate = {**replicate, "data": {**replicate["data"], "candidates": candidates}}
+    paths = {"train_path": folder / "data.train", "validation_path": folder / "data.valid"}
+    write_profile_data(replicate["data"], **paths)
+    return run_profile(replicate, **paths, folder=folder, num_threads=num_threads)
 
 
 # ---------------------------------------------------------------- plot

@@ -446,10 +446,12 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
             )
     except ValueError as error:
         raise ConfigError(f"{where}: {error}") from None
+    per_block = entry.get("intra", "together") == "per_block"
     steps = [
-        {"move": move, "size": size, "keep": search.global_keep(depth, size) if move == "global" else 1}
+        {"move": move, "size": size, "keep": search.global_keep(depth, size) if move == "global" else 1,
+         **({"per_block": True} if per_block and move == "intra" else {})}
         for move, size in rounds
-    ]
+    ]  # fmt: skip
     profile = _profile(name, entry, tasks, where, candidates=[])
     largest = max([len(initial), *search.round_sizes(n, rounds[1:], depth)])
     if largest > profile.data["train_samples"]:

@@ -14,7 +14,10 @@ place i.  A *block* is a contiguous run of places of an order; moving blocks mov
   the end), all l! reorderings inside it with everything else fixed (:func:`intra_block_candidates`);
   (b) inter-block: the ⌊n/l⌋ cyclic rotations of the sequence of full blocks, the leftover block kept
   last (:func:`inter_block_candidates`; the paper leaves this move set open, rotations fit its results).
-  Each move set is profiled and the best order kept.
+  Each move set is profiled and the best order kept.  With ``intra: per_block`` (this project's option; the paper
+  profiles a round's candidates together) an intra round profiles each block's arrangements in a mixture of their
+  own, so that every arrangement of that block has the same share of the training samples, and applies every
+  block's best arrangement at once (:func:`cotorder.profiling.run_round`).
 
 Every candidate list is distinct orders in a fixed, reproducible order; the schedule
 (:func:`schedule`) names each round.
@@ -65,18 +68,24 @@ def local_blocks(n: int, length: int) -> list[range]:
     return [range(start, min(start + length, n)) for start in range(0, n, length)]
 
 
+def block_arrangements(order, places) -> list[list[int]]:
+    """All reorderings of ``order`` inside ``places`` with the rest fixed (distinct; the order itself first)."""
+    order = list(order)
+    found = [order]
+    for arrangement in itertools.permutations([order[p] for p in places]):
+        changed = list(order)
+        for place, value in zip(places, arrangement, strict=True):
+            changed[place] = value
+        found.append(changed)
+    return _distinct(found)
+
+
 def intra_block_candidates(order, length: int) -> list[list[int]]:
     """For every block of ``length`` places, all reorderings inside it with the rest fixed (distinct; the order
     itself first)."""
-    order = list(order)
-    found = [order]
-    for places in local_blocks(len(order), length):
-        for arrangement in itertools.permutations([order[p] for p in places]):
-            changed = list(order)
-            for place, value in zip(places, arrangement, strict=True):
-                changed[place] = value
-            found.append(changed)
-    return _distinct(found)
+    return _distinct(
+        [arranged for places in local_blocks(len(order), length) for arranged in block_arrangements(order, places)]
+    )
 
 
 def inter_block_candidates(order, length: int) -> list[list[int]]:

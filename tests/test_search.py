@@ -12,6 +12,7 @@ from cotorder.orders import apply_order
 from cotorder.profiling import run_round
 from cotorder.runs import plan
 from cotorder.search import (
+    block_arrangements,
     blocks,
     global_candidates,
     global_keep,
@@ -129,3 +130,38 @@ def test_a_round_profiles_its_candidates_and_keeps_the_best(tmp_path):
     ranked = pd.read_csv(tmp_path / "losses.csv")
     assert [[int(p) for p in o.split()] for o in ranked["order"][:2]] == result["kept"]
     assert {tuple(map(int, o.split())) for o in ranked["order"]} == {tuple(c) for c in global_candidates(survivors, 2)}
+
+
+def test_an_intra_round_per_block_profiles_each_block_alone_and_applies_every_winner(tmp_path):
+    config = {
+        "run_tasks": [],
+        "tasks": {"relu": {"kind": "relu", "n": [5], "directions": ["forward"]}},
+        "searches": {
+            "s": {
+                "task": "relu",
+                "n": 5,
+                "depth": 1,
+                "initial": {"orders": [[1, 0, 3, 2, 4]]},
+                "intra": "per_block",
+                "train_samples": 400,
+                "validation_samples": 40,
+                "score_points": 2,
+                "model": {"d_model": 32, "decoder_ffn_dim": 64, "dropout": 0.0},
+                "train": {"batch_size": 32, "learning_rate": 1e-3, "max_steps": 8},
+            }  # fmt: skip
+        },
+    }
+    found = plan(config).searches["s"]
+    assert [r.get("per_block", False) for r in found.rounds] == [False, True, False]  # global 1, intra 2, inter 2
+    result = run_round(found.profile.replicate(0), "intra", 2, 1, [[1, 0, 3, 2, 4]], tmp_path, num_threads=1,
+                       per_block=True)  # fmt: skip
+    ranked = pd.read_csv(tmp_path / "losses.csv")
+    assert sorted(ranked["block"].unique()) == [0, 1] and result["candidates"] == 4  # the leftover [4] stays
+    for block, places in ((0, [0, 1]), (1, [2, 3])):
+        table = ranked[ranked["block"] == block]
+        orders = [[int(p) for p in o.split()] for o in table["order"]]
+        assert sorted(orders) == sorted(block_arrangements([1, 0, 3, 2, 4], places))  # this block alone varies
+        assert [result["kept"][0][p] for p in places] == [orders[0][p] for p in places]  # its winner applied
+        assert (tmp_path / f"block{block}" / "losses.csv").is_file()
+    assert result["kept"][0][4] == 4 and sorted(result["kept"][0]) == [0, 1, 2, 3, 4]
+    assert result["scores"][0] == pytest.approx(ranked.groupby("block")["score"].min().mean())

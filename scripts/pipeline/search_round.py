@@ -19,7 +19,8 @@ if snakemake.input.survivors:
 else:
     survivors = settings["initial"]
 result = run_round(settings["replicate"], settings["move"], settings["size"], settings["keep"], survivors,
-                   Path(snakemake.output.kept).parent, num_threads=snakemake.threads)  # fmt: skip
+                   Path(snakemake.output.kept).parent, num_threads=snakemake.threads,
+                   per_block=settings.get("per_block", False))  # fmt: skip
 with atomic_write(snakemake.output.kept, "w") as handle:
     json.dump(result, handle, indent=1)
 print(f"{settings['move']} {settings['size']}: {result['candidates']} candidates, best {result['kept'][0]}")
