@@ -62,7 +62,7 @@ def test_dry_run_plans_every_chain(workflow, name, runs):
 
 
 @pytest.mark.parametrize(
-    "name,profiles,seeds", [("profiling_demo", 4, 3), ("profiling_paper", 3, 3), ("study_profiling", 22, 3)]
+    "name,profiles,seeds", [("profiling_demo", 4, 3), ("profiling_paper", 3, 3), ("study_profiling", 25, 3)]
 )
 def test_dry_run_plans_every_profile_and_no_run(workflow, name, profiles, seeds):
     result = workflow("--dry-run", *CONFIGS[name])
