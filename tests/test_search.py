@@ -105,24 +105,26 @@ def test_round_candidates_move_the_survivors_or_the_best():
         round_candidates("swap", 2, survivors)
 
 
+# A tiny round's profile settings: relu at n = 5, 8 steps of a d_model 32 model.
+TINY_ROUND = {
+    "task": "relu",
+    "n": 5,
+    "train_samples": 400,
+    "validation_samples": 40,
+    "score_points": 2,
+    "model": {"d_model": 32, "decoder_ffn_dim": 64, "dropout": 0.0},
+    "train": {"batch_size": 32, "learning_rate": 1e-3, "max_steps": 8},
+}
+
+
+def tiny_config(section: str, entry: dict) -> dict:
+    return {"run_tasks": [], "tasks": {"relu": {"kind": "relu", "n": [5], "directions": ["forward"]}},
+            section: {"x": {**TINY_ROUND, **entry}}}  # fmt: skip
+
+
 def test_a_round_profiles_its_candidates_and_keeps_the_best(tmp_path):
-    config = {
-        "run_tasks": [],
-        "tasks": {"relu": {"kind": "relu", "n": [5], "directions": ["forward"]}},
-        "profiles": {
-            "p": {
-                "task": "relu",
-                "n": 5,
-                "candidates": {"orders": [[0, 1, 2, 3, 4]]},
-                "train_samples": 400,
-                "validation_samples": 40,
-                "score_points": 2,
-                "model": {"d_model": 32, "decoder_ffn_dim": 64, "dropout": 0.0},
-                "train": {"batch_size": 32, "learning_rate": 1e-3, "max_steps": 8},
-            }  # fmt: skip
-        },
-    }
-    replicate = plan(config).profiles["p"].replicate(0)
+    config = tiny_config("profiles", {"candidates": {"orders": [[0, 1, 2, 3, 4]]}})
+    replicate = plan(config).profiles["x"].replicate(0)
     survivors = candidate_orders(5, "random", 3, seed=0)
     result = run_round(replicate, "global", 2, 2, survivors, tmp_path, num_threads=1)
     assert result["candidates"] == 6 and len(result["kept"]) == 2
@@ -133,25 +135,8 @@ def test_a_round_profiles_its_candidates_and_keeps_the_best(tmp_path):
 
 
 def test_an_intra_round_per_block_profiles_each_block_alone_and_applies_every_winner(tmp_path):
-    config = {
-        "run_tasks": [],
-        "tasks": {"relu": {"kind": "relu", "n": [5], "directions": ["forward"]}},
-        "searches": {
-            "s": {
-                "task": "relu",
-                "n": 5,
-                "depth": 1,
-                "initial": {"orders": [[1, 0, 3, 2, 4]]},
-                "intra": "per_block",
-                "train_samples": 400,
-                "validation_samples": 40,
-                "score_points": 2,
-                "model": {"d_model": 32, "decoder_ffn_dim": 64, "dropout": 0.0},
-                "train": {"batch_size": 32, "learning_rate": 1e-3, "max_steps": 8},
-            }  # fmt: skip
-        },
-    }
-    found = plan(config).searches["s"]
+    config = tiny_config("searches", {"depth": 1, "initial": {"orders": [[1, 0, 3, 2, 4]]}, "intra": "per_block"})
+    found = plan(config).searches["x"]
     assert [r.get("per_block", False) for r in found.rounds] == [False, True, False]  # global 1, intra 2, inter 2
     result = run_round(found.profile.replicate(0), "intra", 2, 1, [[1, 0, 3, 2, 4]], tmp_path, num_threads=1,
                        per_block=True)  # fmt: skip
