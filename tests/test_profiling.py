@@ -155,8 +155,10 @@ def test_rank_by_each_criterion():
 
 def test_forward_relu_ranks_first_among_random_orders(tmp_path):
     """The method's central claim at the smallest scale where it held on this CPU: relu, n = 6, forward among
-    15 random orders, 2,000 samples, 100 steps of a 1-layer d_model 128 model (rank 1 for candidate seeds 0-4;
-    at n = 5 among 7 random orders forward ranked 2, 1 and 3 for seeds 0, 1, 2)."""
+    15 random orders, 2,000 samples, 100 steps of a 1-layer d_model 128 model, at the default seeds (candidate
+    seed 0, replicate seed 0).  Measured over candidate seeds 0-4 × replicate seeds 0-2: forward first in 11 of
+    the 15, else 2nd, 4th, 4th and 6th of 16 — a check that the pipeline still finds the effect where it is
+    strong, not evidence for it (that is the README's study, over seeds)."""
     config = {
         "run_tasks": [],
         "tasks": {"relu": {"kind": "relu", "n": [6], "directions": ["forward"]}},
