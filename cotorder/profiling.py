@@ -303,14 +303,13 @@ def plot_profile(summary: pd.DataFrame, tables: dict, verdict: dict, path, title
         right.plot(summary["rank"], summary[f"rank_seed{seed}"], ".", markersize=4, label=f"seed {seed}")
     right.plot([1, len(summary)], [1, len(summary)], color="0.6", linewidth=0.8)
     pairs = agreement(tables)["spearman"]
-    rho = (
-        f"Spearman's ρ {pairs.mean():.2f} (pairs: {pairs.min():.2f} to {pairs.max():.2f})" if len(pairs) else "one seed"
-    )
-    right.set(xlabel="rank by mean score", ylabel="the seed's rank", title=f"rank agreement between seeds: {rho}")
+    rho = f"Spearman's ρ {pairs.mean():.2f} ({pairs.min():.2f} to {pairs.max():.2f})" if len(pairs) else "one seed"
+    right.set(xlabel="rank by mean score", ylabel="the seed's rank", title=f"rank agreement: {rho}")
     right.legend(fontsize=8)
     seeds = ", ".join(str(seed) for seed in tables)
-    figure.suptitle(f"{title or 'loss profile'} (seeds {seeds}): {verdict['verdict'].upper()} — {verdict['reason']}",
+    figure.suptitle(f"{title or 'loss profile'} (seeds {seeds}): {verdict['verdict'].upper()}\n{verdict['reason']}",
                     fontsize=10)  # fmt: skip
+
     with atomic_write(path) as handle:
         figure.savefig(handle, format="png", dpi=110)
     plt.close(figure)
