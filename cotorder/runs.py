@@ -129,6 +129,7 @@ class Plan:
     direction_names: tuple  # forward, inverse and the named permutations
     profiles: dict  # name -> Profile
     searches: dict  # name -> Search
+    search_directions: dict  # direction -> (search, seed) whose found order it names
 
     def search_round(self, wildcards) -> dict:
         """A search round's settings: its move, size and keep count, the seed's replicate of the profile, and
@@ -156,13 +157,8 @@ class Plan:
         return range(1, len(self.searches[search].rounds) + 1)
 
     def searched(self, direction: str) -> tuple[str, int] | None:
-        """The (search, seed) whose found order a direction names: ``<search>`` (its first seed) or
-        ``<search>_seed<seed>``; None for any other direction."""
-        for name, found in self.searches.items():
-            for seed in found.profile.seeds:
-                if direction in (f"{name}_seed{seed}", *([name] if seed == found.profile.seeds[0] else [])):
-                    return name, seed
-        return None
+        """The (search, seed) whose found order a direction names; None for any other direction."""
+        return self.search_directions.get(direction)
 
     def profile(self, wildcards) -> Profile:
         return self.profiles[wildcards.profile]
@@ -220,19 +216,20 @@ def plan(config: Mapping) -> Plan:
             raise ConfigError(f"run_tasks: {name!r}: no such task (tasks: {', '.join(tasks)})")
     searches = {name: _search(name, entry, tasks) for name, entry in config.get("searches", {}).items()}
     # A search's found order is a direction: <search> (its first seed's) or <search>_seed<seed>.
-    searched = {
-        direction: found
-        for name, found in searches.items()
-        for direction in (name, *(f"{name}_seed{seed}" for seed in found.profile.seeds))
-    }
-    for name in set(searched) & {*DIRECTIONS, *permutations}:
+    search_directions = {}
+    for name, found in searches.items():
+        search_directions[name] = name, found.profile.seeds[0]
+        search_directions.update({f"{name}_seed{seed}": (name, seed) for seed in found.profile.seeds})
+    for name in set(search_directions) & {*DIRECTIONS, *permutations}:
         raise ConfigError(f"searches: the direction name {name!r} is taken by a direction or a permutation")
+    searched = {direction: searches[name] for direction, (name, _) in search_directions.items()}
     runs = {}
     for name, entry in tasks.items():
         for run in _task_runs(name, entry, permutations, searched):
             runs[run.task, run.n, run.direction] = run
     profiles = {name: _profile(name, entry, tasks) for name, entry in config.get("profiles", {}).items()}
-    return Plan(runs, selected, tuple(tasks), (*DIRECTIONS, *permutations, *searched), profiles, searches)
+    direction_names = (*DIRECTIONS, *permutations, *search_directions)
+    return Plan(runs, selected, tuple(tasks), direction_names, profiles, searches, search_directions)
 
 
 def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mapping = MappingProxyType({})) -> list[Run]:
