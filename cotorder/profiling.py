@@ -39,6 +39,7 @@ from .evidence import agreement
 from .generate import write_split
 from .runs import training_config
 from .search import block_arrangements, local_blocks, round_candidates
+from .study import criterion_scores
 from .tasks import Task
 
 # How the loss at the scoring points becomes one number per order: the area under its loss
@@ -146,7 +147,7 @@ def rank(losses: pd.DataFrame, rank_by: str) -> pd.DataFrame:
     points = [column for column in losses.columns if column.startswith("loss_step")]
     table = losses.copy()
     table["mean"] = table[points].mean(axis=1)
-    table["score"] = {"mean": table["mean"], "final": table[points[-1]], "first": table[points[0]]}[rank_by]
+    table["score"] = criterion_scores(table, rank_by)
     table = table.sort_values("score", kind="stable").reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table

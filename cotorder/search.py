@@ -116,8 +116,9 @@ def initial_blocks(n: int, size: int, count: int, seed: int) -> list[list[int]]:
     such orders when there are at most ``count``, else ``count`` of them drawn from ``seed`` (the structured
     start).  With m blocks there are 2·m! such orders (m! when ``size`` is 1: both cuts give the same blocks);
     a draw picks their indices without listing them."""
-    cuts = [[order_positions(direction, n)[p.start : p.stop] for p in local_blocks(n, size)]
-            for direction in (("forward",) if size == 1 else ("forward", "inverse"))]  # fmt: skip
+    directions = ("forward",) if size == 1 else ("forward", "inverse")
+    cuts = [[order[p.start : p.stop] for p in local_blocks(n, size)] for order in
+            (order_positions(direction, n) for direction in directions)]  # fmt: skip
     arrangements = math.factorial(len(cuts[0]))
     total = len(cuts) * arrangements
     if total <= count:

@@ -21,7 +21,7 @@ CRITERIA = ("first", "final", "mean", "margin")
 
 
 def criterion_scores(table: pd.DataFrame, criterion: str) -> pd.Series:
-    """Each order's score under ``criterion`` (lower is better) from a replicate's ranked table."""
+    """Each order's score under ``criterion`` (lower is better) from its ``loss_step<S>`` columns (and ``baseline``)."""
     points = [column for column in table.columns if column.startswith("loss_step")]
     return {
         "first": lambda: table[points[0]],
