@@ -199,9 +199,11 @@ def run_profile(replicate: dict, *, train_path, validation_path, folder, num_thr
           f"{', '.join(str(step) for step, _ in points)}", flush=True)  # fmt: skip
     losses = profile_losses(points, vx, vy, candidates, scoring["batch_size"], device, prefixed)
     table = rank(losses, scoring["rank_by"])
-    by_order = dict(zip(losses["order"], order_baselines(mixed, vy, candidates, *task.value_range(n)), strict=True))
-    table["baseline"] = table["order"].map(by_order)
+    # with the order token, each order's baseline knows its order too (its own predictor: cotorder.baseline)
+    baselines = order_baselines(mixed, vy, candidates, *task.value_range(n), assignment if prefixed else None)
+    table["baseline"] = table["order"].map(dict(zip(losses["order"], baselines.losses, strict=True)))
     table["margin"] = table["baseline"] - table["score"]
+    table["baseline_prior"], table["baseline_order_prior"] = baselines.prior, baselines.order_prior
     write_table(table, folder / "losses.csv")
     return table
 

@@ -1,55 +1,18 @@
-"""Evidence for a ranking: the no-learning baseline, rank agreement, replicate summaries, verdicts, search distances,
+"""Evidence for a ranking: rank agreement, replicate summaries, verdicts, search distances,
 and random orders drawn without rejection or enumeration."""
 
 import itertools
 import math
 import time
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from cotorder.baseline import PRIOR, fit, loss, order_baselines
 from cotorder.evidence import CANNOT_TELL, NO_SIGNAL, SIGNAL, agreement, spearman, summarize, verdict
 from cotorder.orders import random_orders, rank_of, unrank
 from cotorder.runs import ConfigError, plan
 from cotorder.search import found_orders, initial_blocks, kendall_distance
 from cotorder.study import profile_verdicts, replicate_ranks, study_table
-
-# ---------------------------------------------------------------- baseline
-
-
-def test_baseline_on_a_hand_made_mixture():
-    """Two places, values 0 and 1, four written samples: every probability counted by hand."""
-    written = np.array([[0, 1], [1, 0], [0, 1], [0, 0]])
-    table = np.exp(fit(written, 0, 1))
-    assert PRIOR == 1
-    # place 0 follows the start: counts 3, 1 → place frequencies (3+1)/6, (1+1)/6 → ([3, 1] + 1·those) / (4 + 1)
-    assert table[0, 2] == pytest.approx([11 / 15, 4 / 15])
-    # place 1: frequencies (2+1)/6 each; after a 0 the counts are 1, 2 (of 3), after a 1 they are 1, 0 (of 1)
-    assert table[1, 0] == pytest.approx([(1 + 0.5) / 4, (2 + 0.5) / 4])
-    assert table[1, 1] == pytest.approx([(1 + 0.5) / 2, (0 + 0.5) / 2])
-    forward, inverse = order_baselines(written, np.array([[0, 1]]), [[0, 1], [1, 0]], 0, 1)
-    assert forward == pytest.approx(-(math.log(11 / 15) + math.log(2.5 / 4)) / 2)
-    assert inverse == pytest.approx(-(math.log(4 / 15) + math.log(1.5 / 2)) / 2)
-
-
-def test_baseline_of_a_determined_sequence_approaches_zero_and_of_noise_log_v():
-    """Where the previous value and the place decide the next, the baseline knows it; where nothing does, it is
-    no better than uniform guessing, ln V."""
-    rng = np.random.default_rng(0)
-    start = rng.integers(0, 5, size=(20_000, 1))
-    counting = (start + np.arange(4)) % 5  # each value the previous plus one
-    # the first place is a uniform draw (ln 5), the three after it determined (0): ln 5 / 4 per token
-    assert loss(fit(counting, 0, 4), counting[:100], 0) == pytest.approx(math.log(5) / 4, abs=0.01)
-    noise = rng.integers(0, 5, size=(20_000, 4))
-    assert loss(fit(noise, 0, 4), rng.integers(0, 5, size=(2_000, 4)), 0) == pytest.approx(math.log(5), abs=0.01)
-
-
-def test_baseline_refuses_values_outside_the_range():
-    with pytest.raises(ValueError, match="outside 0..1"):
-        fit(np.array([[0, 2]]), 0, 1)
-
 
 # ---------------------------------------------------------------- agreement, summary, verdict
 
