@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from . import config as configuration
-from . import search
+from . import search, validation
 from .candidates import MAX_CANDIDATES, candidate_orders
 from .orders import check_permutation, order_positions, random_permutation
 from .tasks import SETTINGS, SettingError, Task
@@ -109,6 +109,25 @@ class Profile:
     data: dict  # task settings, n, the candidate orders, split sizes and seeds
     training: dict  # a training config less its paths, with checkpoints at the scoring points
     scoring: dict  # rank_by, batch_size, device
+    task: str = ""  # the name of its task in the config
+    validate: int = 0  # how many candidates to train as runs for ground truth (cotorder/validation.py); 0: none
+
+    @property
+    def labelled(self) -> list[str]:
+        """The named orders (forward, inverse) among its candidates: its ground truth trains them by name."""
+        n = self.data["n"]
+        return [name for name in DIRECTIONS if order_positions(name, n) in self.data["candidates"]]
+
+    @property
+    def picks(self) -> int:
+        """How many of its ground truth's trained orders are picked by rank (``<profile>_pick<k>``)."""
+        return validation.pick_count(self.validate, len(self.labelled)) if self.validate else 0
+
+    @property
+    def validation_directions(self) -> list[str]:
+        """The directions its ground truth trains: forward and inverse where they are candidates, then the picks."""
+        picks = [f"{self.name}_pick{k}" for k in range(1, self.picks + 1)]
+        return [*self.labelled, *picks] if self.validate else []
 
     def replicate(self, seed: int) -> dict:
         """One replicate's parts: the data with ``assignment_seed``, the training with ``train.seed``, both ``seed``."""
@@ -130,6 +149,7 @@ class Plan:
     profiles: dict  # name -> Profile
     searches: dict  # name -> Search
     search_directions: dict  # direction -> (search, seed) whose found order it names
+    pick_directions: dict  # direction -> (profile, k): a profile's k-th pick for its ground truth
 
     def search_round(self, wildcards) -> dict:
         """A search round's settings: its move, size and keep count, the seed's replicate of the profile, and
@@ -160,6 +180,15 @@ class Plan:
         """The (search, seed) whose found order a direction names; None for any other direction."""
         return self.search_directions.get(direction)
 
+    def picked(self, direction: str) -> tuple[str, int] | None:
+        """The (profile, k) whose k-th ground-truth pick a direction names; None for any other direction."""
+        return self.pick_directions.get(direction)
+
+    def validation_runs(self, profile: str) -> list[Run]:
+        """The runs a profile's ground truth trains, in order: forward, inverse, the picks."""
+        found = self.profiles[profile]
+        return [self.runs[found.task, found.data["n"], d] for d in found.validation_directions]
+
     def profile(self, wildcards) -> Profile:
         return self.profiles[wildcards.profile]
 
@@ -173,6 +202,20 @@ class Plan:
             for name, found in self.profiles.items()
             if profile in (None, name)
             for seed in (found.seeds if "{seed}" in pattern else [None])
+        ]
+
+    def validation_replicates(self, profile: str) -> list[dict]:
+        """The wildcard values (task, n, direction, seed) of every replicate a profile's ground truth trains."""
+        return [{**run.wildcards, "seed": seed} for run in self.validation_runs(profile) for seed in run.seeds]
+
+    def validation_files(self, pattern: str, profile: str | None = None) -> list[str]:
+        """``pattern`` formatted for every profile with ground truth (or ``profile``), and every pick where it names
+        ``{pick}``."""
+        return [
+            pattern.format(profile=name, pick=k)
+            for name, found in self.profiles.items()
+            if found.validate and profile in (None, name)
+            for k in (range(1, found.picks + 1) if "{pick}" in pattern else [None])
         ]
 
     def run(self, wildcards) -> Run:
@@ -222,14 +265,26 @@ def plan(config: Mapping) -> Plan:
         search_directions.update({f"{name}_seed{seed}": (name, seed) for seed in found.profile.seeds})
     for name in set(search_directions) & {*DIRECTIONS, *permutations}:
         raise ConfigError(f"searches: the direction name {name!r} is taken by a direction or a permutation")
-    searched = {direction: searches[name] for direction, (name, _) in search_directions.items()}
+    searched = {direction: searches[name].profile.data for direction, (name, _) in search_directions.items()}
     runs = {}
     for name, entry in tasks.items():
         for run in _task_runs(name, entry, permutations, searched):
             runs[run.task, run.n, run.direction] = run
     profiles = {name: _profile(name, entry, tasks) for name, entry in config.get("profiles", {}).items()}
-    direction_names = (*DIRECTIONS, *permutations, *search_directions)
-    return Plan(runs, selected, tuple(tasks), direction_names, profiles, searches, search_directions)
+    # A profile's ground truth (`validate`): forward, inverse and its picks (<profile>_pick<k>, the order read from
+    # the profile's summary) trained as runs of its task at its n, with the task's settings and seeds.
+    pick_directions = {
+        f"{name}_pick{k}": (name, k) for name, found in profiles.items() for k in range(1, found.picks + 1)
+    }
+    for name in set(pick_directions) & {*DIRECTIONS, *permutations, *search_directions}:
+        raise ConfigError(f"profiles: the ground-truth direction name {name!r} is taken by another direction")
+    for found in profiles.values():
+        entry = {**tasks[found.task], "n": [found.data["n"]], "directions": found.validation_directions}
+        picked = {direction: found.data for direction in entry["directions"] if direction in pick_directions}
+        for run in _task_runs(found.task, entry, permutations, picked):
+            runs.setdefault((run.task, run.n, run.direction), run)
+    direction_names = (*DIRECTIONS, *permutations, *search_directions, *pick_directions)
+    return Plan(runs, selected, tuple(tasks), direction_names, profiles, searches, search_directions, pick_directions)
 
 
 def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mapping = MappingProxyType({})) -> list[Run]:
@@ -246,7 +301,7 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mappi
                 "or a search's (<search> or <search>_seed<seed>)"
             )
         if direction in searches:
-            found = searches[direction].profile.data
+            found = searches[direction]
             if found["task"] != task.settings() or entry["n"] != [found["n"]]:
                 raise ConfigError(
                     f"{where}.directions: {direction!r}: that search is for {found['task']['kind']} at n = "
@@ -402,7 +457,12 @@ def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None
     }
     scoring = {"rank_by": settings["rank_by"], "batch_size": settings["scoring_batch_size"],
                "device": training["train"]["device"]}  # fmt: skip
-    return Profile(name, tuple(settings["seeds"]), *map(canonical, (data, training, scoring)))
+    validate = entry.get("validate", {}).get("orders", 0)
+    if validate > len(candidates):
+        raise ConfigError(f"{where}.validate.orders: {validate} orders to train, but the profile has "
+                          f"{len(candidates)} candidates")  # fmt: skip
+    parts = map(canonical, (data, training, scoring))
+    return Profile(name, tuple(settings["seeds"]), *parts, task=entry["task"], validate=validate)
 
 
 @dataclass(frozen=True)

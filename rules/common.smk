@@ -22,6 +22,8 @@ REPLICATE = f"{RESULTS}/{REPLICATE_ID}"
 # A profile has one data set; each of its replicates (seed) one mixture, model and ranking.
 PROFILE = f"{RESULTS}/profiles/{{profile}}"
 PROFILE_REPLICATE = f"{PROFILE}/seed={{seed}}"
+# Its ground truth (`validate`): the orders picked by rank, trained as runs, and their success beside the ranking.
+PROFILE_PICK = f"{PROFILE}/picks/pick{{pick}}.json"
 # A search runs once per seed, round by round; its summary compares the seeds' found orders.
 SEARCH = f"{RESULTS}/searches/{{search}}"
 SEARCH_REPLICATE = f"{SEARCH}/seed={{seed}}"
@@ -40,6 +42,7 @@ wildcard_constraints:
     profile="|".join(PLAN.profiles) or "(?!)",
     search="|".join(PLAN.searches) or "(?!)",
     round=r"\d+",
+    pick=r"\d+",
 
 
 def log_path(rule, job_id):
@@ -64,10 +67,14 @@ def previous_round(wildcards):
 
 
 def searched_order(wildcards):
-    """The order a search found, for a run whose direction names a search's seed (none for other directions)."""
-    found = PLAN.searched(wildcards.direction)
+    """The order file of a run whose direction names a search's seed or a profile's pick (none for other directions)."""
+    found, picked = PLAN.searched(wildcards.direction), PLAN.picked(wildcards.direction)
+    if found is not None:
+        return [SEARCH_ORDER.format(search=found[0], seed=found[1])]
     return (
-        [] if found is None else [SEARCH_ORDER.format(search=found[0], seed=found[1])]
+        []
+        if picked is None
+        else [PROFILE_PICK.format(profile=picked[0], pick=picked[1])]
     )
 
 
@@ -101,5 +108,6 @@ def final_targets():
     return (
         (summary if PLAN.selected else [])
         + PLAN.profile_files(f"{PROFILE}/losses.png")
+        + PLAN.validation_files(f"{PROFILE}/validation.csv")
         + PLAN.search_files(f"{SEARCH}/summary.csv")
     )

@@ -78,3 +78,54 @@ rule profile_summary:
 rule profiles:
     input:
         PLAN.profile_files(f"{PROFILE}/losses.png"),
+
+
+rule profile_pick:
+    input:
+        summary=f"{PROFILE}/summary.csv",
+        code=package_files("validation.py"),
+    output:
+        order=PROFILE_PICK,
+    log:
+        f"{RESULTS}/logs/profile_pick/{{profile}}/pick{{pick}}.log",
+    conda:
+        "../envs/summary.yaml"
+    params:
+        picks=lambda wildcards: PLAN.profiles[wildcards.profile].picks,
+    script:
+        "../scripts/pipeline/profile_pick.py"
+
+
+rule profile_validation:
+    input:
+        summary=f"{PROFILE}/summary.csv",
+        losses=lambda wildcards: PLAN.profile_files(
+            f"{PROFILE_REPLICATE}/losses.csv", wildcards.profile
+        ),
+        metrics=lambda wildcards: [
+            f"{REPLICATE}/metrics.json".format(**replicate)
+            for replicate in PLAN.validation_replicates(wildcards.profile)
+        ],
+        code=package_files("validation.py", "study.py", "evidence.py"),
+    output:
+        table=f"{PROFILE}/validation.csv",
+        correlation=f"{PROFILE}/validation_correlation.csv",
+        plot=report(
+            f"{PROFILE}/validation.png",
+            caption="../report/validation.rst",
+            category="Loss profiles",
+            subcategory="{profile}",
+        ),
+    log:
+        f"{RESULTS}/logs/profile_validation/{{profile}}.log",
+    conda:
+        "../envs/summary.yaml"
+    params:
+        seeds=lambda wildcards: PLAN.profile(wildcards).seeds,
+    script:
+        "../scripts/pipeline/profile_validation.py"
+
+
+rule validations:
+    input:
+        PLAN.validation_files(f"{PROFILE}/validation.csv"),

@@ -1,0 +1,188 @@
+"""Ground truth for a loss profile: train some of its candidates as ordinary runs and ask whether the ranking predicted
+their success (pandas and numpy only).
+
+A profile with ``validate: {orders: K}`` trains K of its candidates with the task's own training settings, each as a
+direction of the task at the profile's n (the same rules as any run: generate, train, evaluate, one replicate per
+training seed of the task).  Which K (:func:`pick_positions`, :func:`picked_orders`):
+
+- forward and inverse, where they are candidates (as the plain directions ``forward`` and ``inverse``);
+- the rest, the *picks* ``<profile>_pick<k>``, from the other candidates by their place in the profile's ranking
+  (mean over seeds, the profile's criterion): the top ⌈m/4⌉, the bottom ⌈m/6⌉, and the others spread evenly over
+  the ranks between, m = K less forward and inverse.  A pick's order is known once the profile's summary is:
+  each pick's job reads it (``picks/pick<k>.json``).
+
+Then :func:`validation_table` writes per trained order its profile rank and score, its baseline rank and score, its
+score under every criterion, and its success rate, token and final-step accuracy (mean and sd over the training
+seeds); :func:`correlations` gives, per ranking, Spearman's ρ between success and the ranking (positive: the orders
+ranked better trained to higher success) with a bootstrap interval over the trained orders, and whether the
+profile's top order trained to at least the median success.  The rankings compared: the profile's own, each
+criterion's (:data:`cotorder.study.CRITERIA`: first point, end of run, mean, margin over the baseline) and the
+no-learning baseline's (:mod:`cotorder.baseline`), so that a ranking that is only token statistics shows as one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .evidence import spearman
+from .study import CRITERIA, criterion_scores
+
+LABELLED = ("forward", "inverse")  # trained as the plain directions of that name
+BOOTSTRAP = 2000  # resamples of the trained orders for ρ's interval
+BOOTSTRAP_SEED = 0
+
+
+def pick_count(orders: int, labelled: int) -> int:
+    """How many picks a profile validating ``orders`` orders has, ``labelled`` of its candidates being forward or
+    inverse (trained under their own names)."""
+    return max(0, orders - labelled)
+
+
+def pick_positions(picks: int, others: int) -> list[tuple[int, str]]:
+    """``(position, why)`` of each pick among ``others`` candidates in ranking order (0: the best), best first:
+    the top ⌈picks/4⌉ (``top``), the bottom ⌈picks/6⌉ (``bottom``), the rest evenly spread between (``spread``)."""
+    if picks >= others:
+        return [(position, "all") for position in range(others)]
+    top = min(picks, math.ceil(picks / 4))
+    bottom = min(picks - top, math.ceil(picks / 6))
+    spread = picks - top - bottom
+    middle = range(top, others - bottom)
+    chosen = np.linspace(middle.start, middle.stop - 1, spread + 2)[1:-1] if spread else []
+    positions = [(p, "top") for p in range(top)]
+    taken = {p for p, _ in positions} | set(range(others - bottom, others))
+    for value in chosen:  # evenly spread; a rounding clash takes the nearest free rank
+        position = int(round(value))
+        free = sorted((p for p in middle if p not in taken), key=lambda p: (abs(p - value), p))
+        position = position if position not in taken else free[0]
+        positions.append((position, "spread"))
+        taken.add(position)
+    positions += [(p, "bottom") for p in range(others - bottom, others)]
+    return sorted(positions)
+
+
+def picked_orders(summary: pd.DataFrame, picks: int) -> list[dict]:
+    """The picks of a profile's ``summary`` (ranked, with ``order`` and ``label``): per pick its ``order`` (the
+    forward position written at each place), its profile ``rank`` and ``why`` it was picked."""
+    others = summary[~summary["label"].isin(LABELLED)].sort_values("rank")
+    return [
+        {"order": [int(p) for p in others["order"].iloc[position].split()], "rank": int(others["rank"].iloc[position]),
+         "why": why}
+        for position, why in pick_positions(picks, len(others))
+    ]  # fmt: skip
+
+
+def _ranks(scores: pd.Series) -> pd.Series:
+    return scores.rank(method="min").astype(int)
+
+
+def validation_table(summary: pd.DataFrame, tables: dict, metrics: dict) -> pd.DataFrame:
+    """One row per trained order, by profile rank: ``order``, ``label``, ``profile_rank``, ``profile_score``,
+    ``baseline_rank``, ``baseline``, each criterion's score (``score_<criterion>``, mean over the profile's seeds)
+    and rank among all candidates, and ``success`` / ``token_accuracy`` / ``final_accuracy`` (mean and ``_sd``
+    over the training seeds, ``seeds`` their count).
+
+    ``summary``: the profile's summary; ``tables``: seed → the replicate's ``losses.csv``; ``metrics``: order text →
+    list of the trained replicates' ``metrics.json`` (one per training seed)."""
+    by_order = summary.set_index("order")
+    candidates = pd.DataFrame(index=by_order.index)
+    for criterion in CRITERIA:
+        per_seed = [criterion_scores(table, criterion).set_axis(table["order"]) for table in tables.values()]
+        candidates[f"score_{criterion}"] = pd.concat(per_seed, axis=1).mean(axis=1)
+        candidates[f"rank_{criterion}"] = _ranks(candidates[f"score_{criterion}"])
+    candidates["baseline"] = by_order["baseline"]
+    candidates["baseline_rank"] = _ranks(candidates["baseline"])
+    rows = []
+    for order, runs in metrics.items():
+        if order not in by_order.index:
+            raise ValueError(f"trained order {order!r} is not among the profile's candidates")
+        row = {
+            "order": order,
+            "label": by_order.loc[order, "label"],
+            "profile_rank": int(by_order.loc[order, "rank"]),
+            "profile_score": float(by_order.loc[order, "score_mean"]),
+            **candidates.loc[order].to_dict(),
+        }
+        for key in ("success_rate", "token_accuracy", "final_accuracy"):
+            values = np.array([float(run[key]) for run in runs])
+            name = "success" if key == "success_rate" else key
+            row[name] = float(values.mean())
+            row[f"{name}_sd"] = float(values.std(ddof=1)) if len(values) > 1 else float("nan")
+        row["seeds"] = len(runs)
+        rows.append(row)
+    table = pd.DataFrame(rows).sort_values("profile_rank", kind="stable").reset_index(drop=True)
+    for column in [c for c in table if c.startswith("rank_") or c == "baseline_rank"]:
+        table[column] = table[column].astype(int)
+    return table
+
+
+# The rankings whose prediction of success is measured: name → the score column it ranks by (lower: better).
+RANKINGS = {"profile": "profile_score", **{c: f"score_{c}" for c in CRITERIA}, "baseline": "baseline"}
+
+
+def bootstrap_interval(x, y, resamples: int = BOOTSTRAP, seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+    """A 95 % percentile interval of Spearman's ρ between ``x`` and ``y`` over ``resamples`` resamples of the pairs
+    (resamples where either side is constant are left out)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    draws = np.random.default_rng(seed).integers(0, len(x), size=(resamples, len(x)))
+    values = np.array([spearman(x[rows], y[rows]) for rows in draws])
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return float("nan"), float("nan")
+    low, high = np.percentile(values, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def correlations(table: pd.DataFrame) -> pd.DataFrame:
+    """Per ranking (:data:`RANKINGS`): Spearman's ρ between the trained orders' success and the ranking's goodness
+    (minus the score: ρ > 0 when the orders ranked better trained to higher success), its bootstrap interval, the
+    number of orders; and, for the ranking's top trained order, its success against the trained orders' median."""
+    rows = []
+    median = float(table["success"].median())
+    for name, column in RANKINGS.items():
+        goodness = -table[column].to_numpy(dtype=float)
+        low, high = bootstrap_interval(goodness, table["success"])
+        top = table.loc[table[column].idxmin()]
+        rows.append({
+            "ranking": name,
+            "spearman": spearman(goodness, table["success"]),
+            "ci_low": low,
+            "ci_high": high,
+            "orders": len(table),
+            "top_order": top["order"],
+            "top_success": float(top["success"]),
+            "median_success": median,
+            "top_at_least_median": bool(top["success"] >= median),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def plot_validation(table: pd.DataFrame, correlation: pd.DataFrame, path, title: str = "") -> None:
+    """Success (mean ± sd over training seeds) against the profile's rank (left) and the no-learning baseline's
+    rank (right) among all candidates, forward and inverse marked, ρ with its interval in each title."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .datafiles import atomic_write
+
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.3), layout="constrained", sharey=True)
+    by_name = correlation.set_index("ranking")
+    for axis, (name, column) in zip(axes, (("profile", "profile_rank"), ("baseline", "baseline_rank")), strict=True):
+        axis.errorbar(table[column], table["success"], yerr=table["success_sd"].fillna(0), fmt="o", color="0.35",
+                      ecolor="0.75", label="trained order")  # fmt: skip
+        for label, colour in (("forward", "tab:green"), ("inverse", "tab:red")):
+            found = table[table["label"] == label]
+            axis.plot(found[column], found["success"], "o", markersize=10, color=colour, label=label)
+        row = by_name.loc[name]
+        rho = f"Spearman's ρ {row['spearman']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+        axis.set(xlabel=f"{name} rank (1 = lowest loss)", ylim=(-0.05, 1.05), title=f"{name}: {rho}")
+        axis.legend(fontsize=8)
+    axes[0].set_ylabel("success rate after training (mean ± sd over seeds)")
+    figure.suptitle(title or "ground truth", fontsize=10)
+    with atomic_write(path) as handle:
+        figure.savefig(handle, format="png", dpi=110)
+    plt.close(figure)

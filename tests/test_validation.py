@@ -1,0 +1,118 @@
+"""A profile's ground truth: which candidates it trains, and the table that puts their success beside the rankings."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cotorder.runs import ConfigError, plan
+from cotorder.validation import correlations, pick_positions, picked_orders, validation_table
+
+
+def test_picks_are_the_top_the_bottom_and_an_even_spread_between():
+    positions = pick_positions(10, 30)
+    assert [p for p, why in positions if why == "top"] == [0, 1, 2]  # ⌈10/4⌉
+    assert [p for p, why in positions if why == "bottom"] == [28, 29]  # ⌈10/6⌉
+    spread = [p for p, why in positions if why == "spread"]
+    assert len(spread) == 5 and all(3 <= p <= 27 for p in spread)
+    gaps = np.diff([2, *spread, 28])
+    assert gaps.max() - gaps.min() <= 1  # evenly spaced between the top and the bottom
+    assert [p for p, _ in positions] == sorted({p for p, _ in positions})  # distinct, best first
+
+
+@pytest.mark.parametrize("picks,others", [(1, 5), (2, 5), (4, 5), (7, 9), (12, 30), (30, 30)])
+def test_picks_are_distinct_places_of_the_ranking(picks, others):
+    positions = [p for p, _ in pick_positions(picks, others)]
+    assert len(positions) == len(set(positions)) == min(picks, others)
+    assert all(0 <= p < others for p in positions) and positions[0] == 0
+
+
+def test_more_picks_than_candidates_trains_them_all():
+    assert pick_positions(8, 3) == [(0, "all"), (1, "all"), (2, "all")]
+
+
+def ranked_summary(orders, labels=None):
+    """A summary ranked in the given order (best first)."""
+    labels = labels or [""] * len(orders)
+    return pd.DataFrame({"rank": range(1, len(orders) + 1), "order": orders, "label": labels,
+                         "score_mean": np.linspace(1.0, 2.0, len(orders)), "baseline": 3.0})  # fmt: skip
+
+
+def test_picks_leave_forward_and_inverse_to_their_own_directions():
+    summary = ranked_summary(["0 1 2", "1 0 2", "2 1 0", "0 2 1", "2 0 1"], ["forward", "", "inverse", "", ""])
+    picks = picked_orders(summary, 2)
+    assert picks == [{"order": [1, 0, 2], "rank": 2, "why": "top"}, {"order": [2, 0, 1], "rank": 5, "why": "bottom"}]
+
+
+def losses(orders, scores, baselines):
+    """A replicate's ranked losses.csv: two scoring points (the first 0.5 above the last), score = their mean."""
+    scores = np.asarray(scores, dtype=float)
+    table = pd.DataFrame({"order": orders, "loss_step1": scores + 0.25, "loss_step2": scores - 0.25,
+                          "baseline": baselines})  # fmt: skip
+    table["score"] = table[["loss_step1", "loss_step2"]].mean(axis=1)
+    return table.sort_values("score").reset_index(drop=True)
+
+
+def test_the_table_and_correlations_of_a_ranking_that_predicts_success():
+    orders = ["0 1 2 3", "1 0 2 3", "0 1 3 2", "3 2 1 0", "2 3 0 1", "1 0 3 2"]
+    model = [1.0, 1.1, 1.2, 1.3, 1.4, 1.5]  # the model ranks them as listed
+    baseline = [2.0, 1.9, 1.8, 1.7, 1.6, 1.5]  # the baseline the other way round
+    tables = {seed: losses(orders, np.add(model, 0.01 * seed), baseline) for seed in (1, 2)}
+    summary = ranked_summary(orders, ["forward", "", "", "inverse", "", ""])
+    summary["score_mean"] = np.add(model, 0.015)
+    summary["baseline"] = baseline
+    success = [0.9, 0.8, 0.5, 0.4, 0.2, 0.1]
+    runs = [({"success_rate": s, "token_accuracy": 1.0, "final_accuracy": s},
+             {"success_rate": s - 0.1, "token_accuracy": 0.5, "final_accuracy": s}) for s in success]  # fmt: skip
+    metrics = {order: list(pair) for order, pair in zip(orders, runs, strict=True)}
+    table = validation_table(summary, tables, dict(reversed(list(metrics.items()))))
+    assert table["order"].tolist() == orders and table["profile_rank"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert table["baseline_rank"].tolist() == [6, 5, 4, 3, 2, 1]
+    assert table["label"].tolist() == ["forward", "", "", "inverse", "", ""]
+    assert table["success"].tolist() == pytest.approx(np.subtract(success, 0.05).tolist())
+    assert table["success_sd"].tolist() == pytest.approx([np.std([s, s - 0.1], ddof=1) for s in success])
+    assert table["token_accuracy"].tolist() == [0.75] * 6 and table["seeds"].tolist() == [2] * 6
+    assert table["score_first"].tolist() == pytest.approx(np.add(model, 0.265).tolist())  # mean over seeds + 0.25
+    assert table["rank_margin"].tolist() == [1, 2, 3, 4, 5, 6]  # end-of-run loss − baseline, lowest first
+    by = correlations(table).set_index("ranking")
+    assert set(by.index) == {"profile", "first", "final", "mean", "margin", "baseline"}
+    assert by.loc["profile", "spearman"] == pytest.approx(1.0) and by.loc["baseline", "spearman"] == pytest.approx(-1.0)
+    assert by.loc["profile", "ci_low"] > 0.5 and by.loc["baseline", "ci_high"] < -0.5
+    assert by.loc["profile", "top_order"] == "0 1 2 3" and bool(by.loc["profile", "top_at_least_median"])
+    assert by.loc["baseline", "top_order"] == "1 0 3 2" and not by.loc["baseline", "top_at_least_median"]
+    assert (by["orders"] == 6).all()
+
+
+def test_a_trained_order_that_is_no_candidate_is_refused():
+    orders = ["0 1 2", "2 1 0"]
+    tables = {0: losses(orders, [1.0, 2.0], [3.0, 3.0])}
+    metrics = {"1 0 2": [{"success_rate": 1.0, "token_accuracy": 1.0, "final_accuracy": 1.0}]}
+    with pytest.raises(ValueError, match="'1 0 2' is not among the profile's candidates"):
+        validation_table(ranked_summary(orders), tables, metrics)
+
+
+PROFILE = {"task": "relu", "n": 4, "candidates": {"kind": "forward_plus_random", "count": 6, "seed": 1,
+           "include": ["inverse"]}, "train_samples": 300, "validation_samples": 20, "score_points": 2}  # fmt: skip
+TASK = {"kind": "relu", "n": [4], "directions": ["forward"], "seeds": [1, 2], "train_samples": 300, "test_samples": 40}
+
+
+def test_validate_trains_forward_inverse_and_picks_as_runs_of_the_task_with_its_seeds():
+    found = plan({"tasks": {"relu": TASK}, "profiles": {"p": {**PROFILE, "validate": {"orders": 5}}}})
+    directions = ["forward", "inverse", "p_pick1", "p_pick2", "p_pick3"]
+    assert [run.direction for run in found.validation_runs("p")] == directions
+    assert all(run.seeds == (1, 2) and run.n == 4 for run in found.validation_runs("p"))
+    assert found.picked("p_pick2") == ("p", 2) and found.picked("forward") is None
+    pick = found.runs["relu", 4, "p_pick2"]
+    assert pick.data["positions"] is None and pick.training["data"]["order"] == "p_pick2"  # read when the job runs
+    assert pick.data["train_samples"] == 300  # the task's training split, not the profile's
+    assert found.validation_files("{profile}/pick{pick}") == ["p/pick1", "p/pick2", "p/pick3"]
+    assert len(found.validation_replicates("p")) == 10
+
+
+def test_without_validate_a_profile_adds_no_run():
+    found = plan({"tasks": {"relu": TASK}, "profiles": {"p": PROFILE}})
+    assert list(found.runs) == [("relu", 4, "forward")] and found.validation_files("{profile}") == []
+
+
+def test_validate_more_orders_than_candidates_is_refused():
+    with pytest.raises(ConfigError, match=r"^profiles\.p\.validate\.orders: 7 orders to train, but the profile has 6"):
+        plan({"tasks": {"relu": TASK}, "profiles": {"p": {**PROFILE, "validate": {"orders": 7}}}})
