@@ -215,31 +215,39 @@ def run_round(replicate: dict, move: str, size: int, keep: int, survivors, folde
     winner's baseline, so that rounds of different sizes can be compared by margins.
 
     ``per_block`` (intra rounds): each block's arrangements are profiled on their own, in ``folder/block<i>``, and
-    every block's best arrangement is applied to the incumbent at once; the round's score, median and baseline
-    are then the means over the blocks' profiles, and ``losses.csv`` holds every block's table (column ``block``).
+    every block's best arrangement is applied to the incumbent at once; the combined order is then profiled against
+    the incumbent, the two alone with half the samples each (``folder/combined``), and kept only if it wins: the
+    round's score, median and baseline are that pair's (``compared``: both orders, the winner first).  When every
+    block's best is the incumbent's own arrangement there is nothing to compare: the incumbent is kept, with the
+    means over the blocks' profiles.  ``losses.csv`` holds every block's table (column ``block``) and the pair's
+    (block ``combined``).
     """
     folder = Path(folder)
     if per_block and move == "intra":
-        order, tables = list(survivors[0]), []
+        incumbent, order, tables = list(survivors[0]), list(survivors[0]), []
         for index, places in enumerate(local_blocks(len(order), size)):
             if len(places) > 1:
-                table = _profile_candidates(replicate, block_arrangements(survivors[0], places),
+                table = _profile_candidates(replicate, block_arrangements(incumbent, places),
                                             folder / f"block{index}", num_threads)  # fmt: skip
                 best = [int(p) for p in table["order"].iloc[0].split()]
                 for place in places:
                     order[place] = best[place]
                 tables.append(table.assign(block=index))
-        write_table(pd.concat(tables, ignore_index=True), folder / "losses.csv")
-        return {
-            "move": move,
-            "size": size,
-            "candidates": sum(len(table) for table in tables),
-            "kept": [order],
-            "scores": [float(np.mean([table["score"].iloc[0] for table in tables]))],
-            "median": float(np.mean([table["score"].median() for table in tables])),
-            "baseline": float(np.mean([table["baseline"].iloc[0] for table in tables])),
-            "blocks": [table["order"].iloc[0] for table in tables],
-        }
+        record = {"move": move, "size": size, "candidates": sum(len(table) for table in tables),
+                  "blocks": [table["order"].iloc[0] for table in tables]}  # fmt: skip
+        if order == incumbent:
+            write_table(pd.concat(tables, ignore_index=True), folder / "losses.csv")
+            return {**record, "kept": [incumbent],
+                    "scores": [float(np.mean([table["score"].iloc[0] for table in tables]))],
+                    "median": float(np.mean([table["score"].median() for table in tables])),
+                    "baseline": float(np.mean([table["baseline"].iloc[0] for table in tables])),
+                    "compared": [" ".join(map(str, incumbent))]}  # fmt: skip
+        pair = _profile_candidates(replicate, [incumbent, order], folder / "combined", num_threads)
+        write_table(pd.concat([*tables, pair.assign(block="combined")], ignore_index=True), folder / "losses.csv")
+        return {**record, "candidates": record["candidates"] + 2,
+                "kept": [[int(p) for p in pair["order"].iloc[0].split()]], "scores": [float(pair["score"].iloc[0])],
+                "median": float(pair["score"].median()), "baseline": float(pair["baseline"].iloc[0]),
+                "compared": pair["order"].tolist()}  # fmt: skip
     table = _profile_candidates(replicate, round_candidates(move, size, survivors), folder, num_threads)
     best = table.head(keep)
     return {

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cotorder import profiling
 from cotorder.candidates import candidate_orders
 from cotorder.orders import apply_order
 from cotorder.profiling import run_round
@@ -134,19 +135,70 @@ def test_a_round_profiles_its_candidates_and_keeps_the_best(tmp_path):
     assert {tuple(map(int, o.split())) for o in ranked["order"]} == {tuple(c) for c in global_candidates(survivors, 2)}
 
 
-def test_an_intra_round_per_block_profiles_each_block_alone_and_applies_every_winner(tmp_path):
+def test_an_intra_round_per_block_profiles_each_block_alone_and_checks_the_combination(tmp_path):
     config = tiny_config("searches", {"depth": 1, "initial": {"orders": [[1, 0, 3, 2, 4]]}, "intra": "per_block"})
     found = plan(config).searches["x"]
     assert [r.get("per_block", False) for r in found.rounds] == [False, True, False]  # global 1, intra 2, inter 2
-    result = run_round(found.profile.replicate(0), "intra", 2, 1, [[1, 0, 3, 2, 4]], tmp_path, num_threads=1,
+    incumbent = [1, 0, 3, 2, 4]
+    result = run_round(found.profile.replicate(0), "intra", 2, 1, [incumbent], tmp_path, num_threads=1,
                        per_block=True)  # fmt: skip
-    ranked = pd.read_csv(tmp_path / "losses.csv")
-    assert sorted(ranked["block"].unique()) == [0, 1] and result["candidates"] == 4  # the leftover [4] stays
-    for block, places in ((0, [0, 1]), (1, [2, 3])):
+    ranked = pd.read_csv(tmp_path / "losses.csv", dtype={"block": str})
+    combined = list(incumbent)
+    for block, places in (("0", [0, 1]), ("1", [2, 3])):
         table = ranked[ranked["block"] == block]
         orders = [[int(p) for p in o.split()] for o in table["order"]]
-        assert sorted(orders) == sorted(block_arrangements([1, 0, 3, 2, 4], places))  # this block alone varies
-        assert [result["kept"][0][p] for p in places] == [orders[0][p] for p in places]  # its winner applied
+        assert sorted(orders) == sorted(block_arrangements(incumbent, places))  # this block alone varies
+        for place in places:
+            combined[place] = orders[0][place]  # its winner applied
         assert (tmp_path / f"block{block}" / "losses.csv").is_file()
-    assert result["kept"][0][4] == 4 and sorted(result["kept"][0]) == [0, 1, 2, 3, 4]
-    assert result["scores"][0] == pytest.approx(ranked.groupby("block")["score"].min().mean())
+    if combined == incumbent:  # nothing to compare: the incumbent stays
+        assert result["kept"] == [incumbent] and "combined" not in set(ranked["block"])
+    else:  # the combination against the incumbent, alone, half the samples each; the winner kept, its score reported
+        pair = ranked[ranked["block"] == "combined"]
+        assert sorted(pair["order"]) == sorted(" ".join(map(str, o)) for o in (incumbent, combined))
+        assert result["kept"] == [[int(p) for p in pair["order"].iloc[0].split()]]
+        assert result["scores"] == pytest.approx([pair["score"].min()])
+        assert result["median"] == pytest.approx(pair["score"].mean()) and result["candidates"] == 6
+
+
+def fake_profiles(monkeypatch, score):
+    """run_round's profiles replaced by ``score(order, folder name)``: every profile it asks for, in order."""
+    asked = []
+
+    def profile(replicate, candidates, folder, num_threads=None):
+        asked.append((folder.name, [list(c) for c in candidates]))
+        table = pd.DataFrame({"order": [" ".join(map(str, c)) for c in candidates],
+                              "score": [score(list(c), folder.name) for c in candidates], "baseline": 3.0})  # fmt: skip
+        return table.sort_values("score", kind="stable").reset_index(drop=True)
+
+    monkeypatch.setattr(profiling, "_profile_candidates", profile)
+    return asked
+
+
+@pytest.mark.parametrize("pair_prefers_combination", [True, False])
+def test_a_per_block_round_keeps_the_combination_only_if_it_beats_the_incumbent(
+    tmp_path, monkeypatch, pair_prefers_combination
+):
+    incumbent, combined = [1, 0, 3, 2], [0, 1, 2, 3]
+
+    def score(order, folder):
+        if folder == "combined":  # the pair's verdict
+            return float(order == incumbent) if pair_prefers_combination else float(order == combined)
+        return 1.0 - sum(a == b for a, b in zip(order, combined, strict=True)) / 4  # each block prefers forward's
+
+    asked = fake_profiles(monkeypatch, score)
+    result = run_round({}, "intra", 2, 1, [incumbent], tmp_path, per_block=True)
+    assert [name for name, _ in asked] == ["block0", "block1", "combined"]
+    assert asked[2][1] == [incumbent, combined]
+    assert result["kept"] == [combined if pair_prefers_combination else incumbent]
+    assert result["scores"] == [0.0] and result["median"] == 0.5  # the pair's scores, not the blocks'
+    loser = incumbent if pair_prefers_combination else combined
+    assert result["compared"] == [" ".join(map(str, o)) for o in (result["kept"][0], loser)]
+
+
+def test_a_per_block_round_whose_blocks_keep_the_incumbent_profiles_no_pair(tmp_path, monkeypatch):
+    incumbent = [1, 0, 3, 2]
+    asked = fake_profiles(monkeypatch, lambda order, folder: float(order != incumbent))
+    result = run_round({}, "intra", 2, 1, [incumbent], tmp_path, per_block=True)
+    assert [name for name, _ in asked] == ["block0", "block1"] and result["kept"] == [incumbent]
+    assert result["scores"] == [0.0] and result["median"] == 0.5  # the means over the blocks' profiles
