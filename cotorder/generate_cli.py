@@ -43,6 +43,22 @@ def _positive(flag: str):
     return parse
 
 
+MAX_SEED = 2**32 - 1  # numpy's seeds end there
+
+
+def _seed(flag: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} must be an integer, got {text!r}") from None
+        if not 0 <= value <= MAX_SEED:
+            raise argparse.ArgumentTypeError(f"{flag} must be 0 to {MAX_SEED}, got {value}")
+        return value
+
+    return parse
+
+
 def build_parser(kind: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=f"Generate {kind} chain-of-thought data sets (forward, inverse or permuted order)."
@@ -53,8 +69,10 @@ def build_parser(kind: str) -> argparse.ArgumentParser:
     parser.add_argument("--output-root", default=f"data/{kind}", help="root folder (default: %(default)s)")
     parser.add_argument("--train-samples", type=_positive("--train-samples"), default=SPLIT_DEFAULTS["train_samples"])
     parser.add_argument("--test-samples", type=_positive("--test-samples"), default=SPLIT_DEFAULTS["test_samples"])
-    parser.add_argument("--train-seed", type=int, default=SPLIT_DEFAULTS["train_seed"])
-    parser.add_argument("--test-seed", type=int, default=TEST_SEEDS[kind])
+    parser.add_argument("--train-seed", type=_seed("--train-seed"), default=SPLIT_DEFAULTS["train_seed"])
+    parser.add_argument(
+        "--test-seed", type=_seed("--test-seed"), default=TEST_SEEDS[kind], help="differs from --train-seed"
+    )
     parser.add_argument("--no-inverse", action="store_true", help="do not write the inverse split")
     parser.add_argument("--permutation", help='write the CoT in this order, e.g. "1,0,2,3,4" (0-based)')
     parser.add_argument("--variant", choices=VARIANTS, default="seminar", help="task definition (default: seminar)")
@@ -105,6 +123,10 @@ def _check_targets(paths: list[Path], parser) -> None:
 def main(kind: str, argv: list[str] | None = None) -> int:
     parser = build_parser(kind)
     args = parser.parse_args(argv)
+    if args.train_seed == args.test_seed:
+        parser.error(
+            f"--train-seed and --test-seed are both {args.train_seed}: every test line would be a training line"
+        )
     task = _task_from_args(kind, args, parser)
     try:
         for n in args.sequence_lengths:
