@@ -2,9 +2,12 @@ from pathlib import Path
 
 from snakemake.utils import min_version
 
-from cotorder.schema import check_workflow_config
+from cotorder.schema import check_config_file, check_results_root, check_workflow_config
 
 min_version("9.0")
+
+# Snakemake's own message for a YAML error here names neither file nor line.
+check_config_file("workflow_config.yaml")
 
 
 configfile: "workflow_config.yaml"
@@ -16,6 +19,8 @@ check_workflow_config(
     workflow.configfiles,
     Path(workflow.basedir) / "schemas" / "config.schema.yaml",
 )
+# Where everything will be written: not a file, not the repository or its folders, not another root's profile.
+check_results_root(config, workflow.configfiles, workflow.basedir)
 
 
 report: "report/workflow.rst"

@@ -40,6 +40,39 @@ def load_schema(path: str | os.PathLike) -> dict:
     return yaml.safe_load(Path(path).read_text())
 
 
+# ---- A config file's YAML ----
+
+
+def config_file_problem(path: str | os.PathLike) -> str | None:
+    """One line naming ``path`` (and the line, for a YAML error) if it is not a config file Snakemake can load:
+    missing, not YAML, empty, or not a mapping of keys; else None.  Snakemake's own messages for these name
+    neither file nor line."""
+    shown = _shown(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return f"{shown}: cannot be read ({getattr(error, 'strerror', None) or error})"
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
+        return f"{where}: not valid YAML: {getattr(error, 'problem', None) or error}"
+    if loaded is None:
+        return f"{shown}: empty: a config file is a mapping of keys (tasks:, results:, ...)"
+    if not isinstance(loaded, dict):
+        return f"{shown}: a {type(loaded).__name__}, not a mapping of keys (tasks:, results:, ...)"
+    return None
+
+
+def check_config_file(path: str | os.PathLike) -> None:
+    """Exit with :func:`config_file_problem`'s line if ``path`` exists and Snakemake could not load it."""
+    if os.path.exists(path):
+        problem = config_file_problem(path)
+        if problem:
+            sys.exit(problem)
+
+
 # ---- Keys given twice ----
 
 
@@ -195,6 +228,85 @@ def check_workflow_config(config: dict, config_files: Iterable, schema_path: str
         sys.exit(message)
 
 
+# ---- The results root ----
+
+# The repository's own files and folders: a results root among them would write task folders, logs/ and
+# summary.csv into the project (a profile named `slurm` into profiles/slurm, a task named `cotorder` into the package).
+PROJECT_ENTRIES = (
+    ".ci", ".git", ".gitignore", ".snakemake", ".venv", "README.md", "Snakefile", "bench", "config", "cotorder",
+    "docs", "envs", "experiments", "profiles", "pyproject.toml", "report", "rules", "schemas", "scripts", "tests",
+    "workflow_config.yaml",
+)  # fmt: skip
+PROJECT_MARKERS = ("Snakefile", "rules", "cotorder", "workflow_config.yaml")  # a checkout of the project holds these
+RESULT_TREES = ("profiles", "searches")  # a results root's per-profile and per-search folders
+
+
+def _key_origin(config_files: Iterable, key: str, value) -> str:
+    """``file:line: key`` of a config file that sets the top-level ``key`` to ``value``, or ``workflow config, key``
+    where none does (a --config setting, the default)."""
+    for path in reversed([Path(path) for path in config_files]):
+        try:
+            node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+            given = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(node, yaml.MappingNode) and isinstance(given, dict) and key in given:
+            if given[key] != value:
+                continue  # overridden (by an overlay, or --config)
+            lines = [name.start_mark.line + 1 for name, _ in node.value if getattr(name, "value", None) == key]
+            return f"{_shown(path)}:{lines[-1]}: {key}"
+    return f"workflow config, {key}"
+
+
+def results_root_problem(results: str, repository: str | os.PathLike, working: str | os.PathLike) -> str | None:
+    """What is wrong with ``results`` as the results root (relative to the ``working`` folder, Snakemake's), or None.
+
+    Refused: ``~`` (not expanded: it would make a folder named ``~``); a relative root that leads out of the working
+    folder (``..``: an absolute path says so on purpose); a file (or a path through one); the repository itself or a
+    folder holding it (``.``, ``/``); a root among the project's own files and folders (:data:`PROJECT_ENTRIES`), or
+    a folder holding a checkout of the project; a root inside another results root's ``profiles/`` or ``searches/``
+    folder (a ``profiles`` or ``searches`` folder next to a ``logs/`` folder), whose summary.csv it would overwrite."""
+    if results.startswith("~"):
+        expanded = os.path.expanduser(results)
+        return f"{results!r} starts with ~, which is not expanded (a folder named ~ would be made): write {expanded!r}"
+    # Normalised, links kept: a linked folder of the project is still the project's.
+    working, repository = (Path(os.path.abspath(folder)) for folder in (working, repository))
+    root = Path(os.path.normpath(working / results))
+    if not Path(results).is_absolute() and not root.is_relative_to(working):
+        return f"{results!r} leads out of the working folder {working}: give an absolute path to write there"
+    for folder in (root, *root.parents):
+        if folder.exists() and not folder.is_dir():
+            return f"{results!r}: {_shown(folder)} is a file, not a folder"
+    if repository.is_relative_to(root):
+        what = "the repository itself" if root == repository else f"a folder holding the repository ({repository})"
+        return f"{results!r} is {what}: outputs would land among the project's files; name a folder, e.g. results/x"
+    if root.is_relative_to(repository):
+        first = root.relative_to(repository).parts[0]
+        if first in PROJECT_ENTRIES:
+            return f"{results!r} lies in the project's own {first}: name a folder of its own, e.g. results/x"
+    markers = [name for name in PROJECT_MARKERS if (root / name).exists()]
+    if markers:
+        return f"{results!r} holds {markers[0]}, a checkout of the project: name a folder of its own"
+    for folder in (root, *root.parents):
+        if folder.name in RESULT_TREES and (folder.parent / "logs").is_dir():
+            return (
+                f"{results!r} lies in {_shown(folder)}, another results root's {folder.name} folder: "
+                f"its summary.csv and logs would overwrite that root's; name a folder of its own"
+            )
+    return None
+
+
+def check_results_root(config: dict, config_files: Iterable, repository: str | os.PathLike) -> None:
+    """Exit with a one-line message naming the ``results`` key (file and line where a config file set it) if the
+    results root is refused (:func:`results_root_problem`)."""
+    results = config.get("results", "results")
+    if not isinstance(results, str):  # the schema's to name
+        return
+    problem = results_root_problem(results, repository, os.getcwd())
+    if problem:
+        sys.exit(f"{_key_origin(config_files, 'results', results)}: {problem}")
+
+
 # ---- The config as a figure's title states it ----
 
 
@@ -204,6 +316,15 @@ def _merged(base: dict, over: dict) -> dict:
     for key, value in over.items():
         both = isinstance(value, dict) and isinstance(merged.get(key), dict)
         merged[key] = _merged(merged[key], value) if both else value
+    return merged
+
+
+def merged_files(paths: Iterable) -> dict:
+    """The config files' content merged in order, as Snakemake merges them (each file checked first:
+    :func:`config_file_problem`)."""
+    merged = {}
+    for path in paths:
+        merged = _merged(merged, yaml.safe_load(Path(path).read_text(encoding="utf-8")))
     return merged
 
 
@@ -224,3 +345,23 @@ def config_names(config_files, overwrite_files=(), overwrite_config=None) -> lis
         if key not in from_files or from_files[key] != value
     ]
     return names + ([f"--config {' '.join(settings)}"] if settings else [])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m cotorder.schema FILE...``: each config file's YAML checked, naming file and line (Snakemake's
+    message for an overlay given with --configfile names neither): exit 2 at the first problem."""
+    paths = sys.argv[1:] if argv is None else argv
+    if not paths:
+        print("usage: python -m cotorder.schema CONFIG_FILE...", file=sys.stderr)
+        return 2
+    for path in paths:
+        problem = config_file_problem(path) or duplicate_key(path)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
+    print(f"{len(paths)} config file{'s' if len(paths) > 1 else ''}: YAML mappings, no key given twice")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -54,3 +54,147 @@ def test_the_default_seeds_of_every_generator_differ():
     from cotorder.runs import SPLIT_DEFAULTS, TEST_SEEDS
 
     assert all(seed != SPLIT_DEFAULTS["train_seed"] for seed in TEST_SEEDS.values())
+
+
+# ---------------------------------------------------------------- the results root (items 6 and 7)
+
+
+def files_outside(folder, root="results"):
+    """Every path under ``folder`` but Snakemake's own records and the results root."""
+    return sorted(
+        str(path.relative_to(folder))
+        for path in folder.rglob("*")
+        if path.relative_to(folder).parts[0] not in (".snakemake", root)
+    )
+
+
+@pytest.fixture
+def layout(tmp_path):
+    """A repository (its project folders), a file in it, and another results root with a profile."""
+    repo = tmp_path / "repo"
+    for name in ("rules", "cotorder", "scripts", "profiles/slurm"):
+        (repo / name).mkdir(parents=True)
+    (repo / "Snakefile").write_text("")
+    (repo / "notes.txt").write_text("a file")
+    (repo / "results" / "demo" / "logs").mkdir(parents=True)
+    (repo / "results" / "demo" / "profiles" / "relu_n8" / "seed=0").mkdir(parents=True)
+    (tmp_path / "checkout" / "rules").mkdir(parents=True)
+    return repo
+
+
+@pytest.mark.parametrize(
+    "results,words",
+    [
+        ("notes.txt", "'notes.txt': notes.txt is a file, not a folder"),
+        ("notes.txt/sub", "notes.txt is a file, not a folder"),
+        ("~/res", "starts with ~, which is not expanded"),
+        (".", "'.' is the repository itself"),
+        ("./", "'./' is the repository itself"),
+        ("/", "'/' is a folder holding the repository"),
+        ("..", "'..' leads out of the working folder"),
+        ("results/../../x", "leads out of the working folder"),
+        ("profiles/slurm", "lies in the project's own profiles"),
+        ("cotorder", "lies in the project's own cotorder"),
+        ("scripts/x", "lies in the project's own scripts"),
+        ("Snakefile", "is a file, not a folder"),
+        ("results/demo/profiles/relu_n8", "lies in results/demo/profiles, another results root's profiles folder"),
+        ("results/demo/searches/s/x", "lies in results/demo/searches, another results root's searches folder"),
+        ("../checkout", "leads out of the working folder"),
+        ("ABSOLUTE/checkout", "holds rules, a checkout of the project"),
+    ],
+)
+def test_results_roots_that_would_write_into_the_project_are_refused(layout, monkeypatch, results, words):
+    from cotorder.schema import results_root_problem
+
+    monkeypatch.chdir(layout)
+    results = results.replace("ABSOLUTE", str(layout.parent))
+    assert words in results_root_problem(results, layout, layout)
+
+
+@pytest.mark.parametrize("results", ["results", "results/demo", "results/x/y", "ABSOLUTE/elsewhere", "out"])
+def test_results_roots_of_their_own_are_taken(layout, results):
+    from cotorder.schema import results_root_problem
+
+    assert results_root_problem(results.replace("ABSOLUTE", str(layout.parent)), layout, layout) is None
+
+
+def test_a_results_root_refused_by_the_workflow_names_the_file_and_line_and_writes_nothing(workflow):
+    """Not a dry run: the refusal comes while the Snakefile is read, before any job (and any folder) is made."""
+    (workflow.dir / "NOTES.md").write_text("notes")
+    overlay = workflow.dir / "overlay.yaml"
+    before = files_outside(workflow.dir)
+    for value, words in (
+        ("NOTES.md", ["workflow config, results: 'NOTES.md': NOTES.md is a file, not a folder"]),
+        ("~/res", ["workflow config, results: '~/res' starts with ~"]),
+    ):
+        assert_one_line(workflow("-c1", "--config", f"results={value}"), *words, status=1)
+    overlay.write_text("# an overlay\nrun_tasks: []\nresults: .\n")
+    before = files_outside(workflow.dir)
+    assert_one_line(
+        workflow("-c1", "--configfile", overlay), "overlay.yaml:3: results: '.' is the repository", status=1
+    )
+    assert files_outside(workflow.dir) == before and not (workflow.dir / "~").exists()
+
+
+# ---------------------------------------------------------------- Snakemake's own slips (item 11)
+
+
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("tasks:\n  relu: {kind: relu\n  x: 1\n", "workflow_config.yaml:3:4: not valid YAML: expected ',' or '}'"),
+        ("", "workflow_config.yaml: empty: a config file is a mapping of keys"),
+        ("- relu\n- square\n", "workflow_config.yaml: a list, not a mapping of keys"),
+    ],
+)
+def test_the_workflows_own_config_file_is_checked_with_file_and_line(workflow, text, words):
+    (workflow.dir / "workflow_config.yaml").write_text(text)
+    before = files_outside(workflow.dir)
+    assert_one_line(workflow("-c1"), words, status=1)
+    assert files_outside(workflow.dir) == before
+
+
+def test_the_slips_docs_common_mistakes_lists_are_what_snakemake_says(workflow):
+    """Snakemake loads --configfile files before the Snakefile runs: these messages are its own, as documented."""
+    (workflow.dir / "empty.yaml").write_text("")
+    (workflow.dir / "bad.yaml").write_text("tasks:\n  relu: {kind: relu\n  x: 1\n")
+    docs = (ROOT / "docs" / "common_mistakes.md").read_text()
+    before = files_outside(workflow.dir)
+    for args, said in (
+        (["--configfile", "tests/configs/tiny.yaml", "all"], "No such file or directory: 'all'"),
+        (["--configfile", "nowhere.yaml"], "No such file or directory: 'nowhere.yaml'"),
+        (["--configfile", "empty.yaml"], "Config file must be given as JSON or YAML with keys at top level."),
+        (["--configfile", "bad.yaml"], "Config file is not valid JSON or YAML."),
+    ):
+        result = workflow("-n", "-c1", *args)
+        assert result.returncode == 1 and said in result.output, result.output[-3000:]
+        assert said in docs
+        assert files_outside(workflow.dir) == before
+    for args in (
+        ["all", "--configfile", "tests/configs/tiny.yaml"],
+        ["--configfile", "tests/configs/tiny.yaml", "--", "all"],
+    ):
+        assert workflow("-n", "-c1", *args).returncode == 0  # what to type instead
+
+
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("tasks:\n  relu: {kind: relu\n  x: 1\n", "bad.yaml:3:4: not valid YAML"),
+        ("", "bad.yaml: empty"),
+        ("- a\n", "bad.yaml: a list, not a mapping"),
+        ("a: 1\na: 2\n", "bad.yaml:2: a is given twice in one mapping (first at line 1)"),
+    ],
+)
+def test_the_config_checker_names_an_overlays_file_and_line(tmp_path, text, words):
+    (tmp_path / "bad.yaml").write_text(text)
+    result = subprocess.run(
+        [sys.executable, "-m", "cotorder.schema", "bad.yaml"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert_one_line(result, words)
+
+
+def test_the_config_checker_passes_the_projects_configs():
+    configs = [ROOT / "workflow_config.yaml", *sorted((ROOT / "experiments").glob("*.yaml"))]
+    result = subprocess.run([sys.executable, "-m", "cotorder.schema", *configs], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
