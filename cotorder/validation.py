@@ -137,8 +137,10 @@ def bootstrap_interval(x, y, resamples: int = BOOTSTRAP, seed: int = BOOTSTRAP_S
 
 def correlations(table: pd.DataFrame) -> pd.DataFrame:
     """Per ranking (:data:`RANKINGS`): Spearman's ρ between the trained orders' success and the ranking's goodness
-    (minus the score: ρ > 0 when the orders ranked better trained to higher success), its bootstrap interval, the
-    number of orders; and, for the ranking's top trained order, its success against the trained orders' median."""
+    (minus the score: ρ > 0 when the orders ranked better trained to higher success), its bootstrap interval, ρ with
+    the token accuracy instead (it still ranks when every order's success is 0 or 1), the number of orders; and, for
+    the ranking's top trained order, its success against the trained orders' median.  ρ is empty (NaN) where success
+    is the same for every trained order: there is nothing to predict."""
     rows = []
     median = float(table["success"].median())
     for name, column in RANKINGS.items():
@@ -150,6 +152,7 @@ def correlations(table: pd.DataFrame) -> pd.DataFrame:
             "spearman": spearman(goodness, table["success"]),
             "ci_low": low,
             "ci_high": high,
+            "spearman_token_accuracy": spearman(goodness, table["token_accuracy"]),
             "orders": len(table),
             "top_order": top["order"],
             "top_success": float(top["success"]),

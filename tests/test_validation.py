@@ -79,7 +79,7 @@ def test_the_table_and_correlations_of_a_ranking_that_predicts_success():
     assert by.loc["profile", "ci_low"] > 0.5 and by.loc["baseline", "ci_high"] < -0.5
     assert by.loc["profile", "top_order"] == "0 1 2 3" and bool(by.loc["profile", "top_at_least_median"])
     assert by.loc["baseline", "top_order"] == "1 0 3 2" and not by.loc["baseline", "top_at_least_median"]
-    assert (by["orders"] == 6).all()
+    assert (by["orders"] == 6).all() and by["spearman_token_accuracy"].isna().all()  # the same for every order
 
 
 def test_a_trained_order_that_is_no_candidate_is_refused():

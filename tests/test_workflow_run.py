@@ -276,9 +276,42 @@ def test_profile_replicates_run_from_nothing_and_rerun_only_what_changed(tmp_pat
     assert mixtures[0] != mixtures[1]  # each seed its own assignment of samples to orders
     assert sorted(mixtures[0].split()) == sorted(mixtures[1].split())  # of the same samples
 
+    # Ground truth: forward and two orders picked by rank trained as runs of the task; only their jobs are added.
+    edit_tiny(folder, lambda c: c["profiles"]["tiny"].update(validate={"orders": 3}))
+    jobs = planned(folder)
+    runs = ["task=relu, n=4, direction=" + d for d in ("forward", "tiny_pick1", "tiny_pick2")]
+    assert {rule: sorted(found) for rule, found in jobs.items()} == {
+        "profile_pick": ["profile=tiny, pick=1", "profile=tiny, pick=2"],
+        "generate": runs,
+        "train": [f"{run}, seed=42" for run in runs],
+        "evaluate": [f"{run}, seed=42" for run in runs],
+        "profile_validation": ["profile=tiny"],
+        "all": [""],
+    }
+    ok(snakemake(folder, *LOCAL))
+    table = pd.read_csv(profile / "validation.csv", dtype={"label": str, "order": str}, keep_default_na=False)
+    ranked = summary.set_index("order")
+    picks = [json.loads((profile / "picks" / f"pick{k}.json").read_text()) for k in (1, 2)]
+    assert [(p["rank"], p["why"]) for p in picks] == [(ranked["rank"][ranked["label"] == ""].min(), "top"),
+                                                      (6, "bottom")]  # fmt: skip
+    trained = {"0 1 2 3", *(" ".join(map(str, p["order"])) for p in picks)}
+    assert set(table["order"]) == trained and table["profile_rank"].tolist() == sorted(ranked["rank"][list(trained)])
+    metrics = json.loads((folder / "results/relu/n=4/tiny_pick2/seed=42/metrics.json").read_text())
+    assert metrics["order"] == picks[1]["order"]  # the pick trained and evaluated in its order
+    row = table.set_index("order").loc[" ".join(map(str, picks[1]["order"]))]
+    assert (
+        row["success"] == metrics["success_rate"]
+        and row["baseline_rank"] == ranked["baseline"].rank(method="min")[" ".join(map(str, picks[1]["order"]))]
+    )
+    correlation = pd.read_csv(profile / "validation_correlation.csv")
+    assert correlation["ranking"].tolist() == ["profile", "first", "final", "mean", "margin", "baseline"]
+    assert (profile / "validation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # A profile's training setting: its replicates, summary and picks again, and the picks' runs; forward stays.
     edit_tiny(folder, lambda c: c["profiles"]["tiny"]["train"].update(learning_rate=2e-3))
     jobs = planned(folder)
     assert sorted(jobs["profile"]) == ["profile=tiny, seed=1", "profile=tiny, seed=2"] and "profile_data" not in jobs
+    assert sorted(jobs["train"]) == [f"{run}, seed=42" for run in runs[1:]]
 
 
 TINY_SEARCH = {
