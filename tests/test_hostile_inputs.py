@@ -198,3 +198,173 @@ def test_the_config_checker_passes_the_projects_configs():
     configs = [ROOT / "workflow_config.yaml", *sorted((ROOT / "experiments").glob("*.yaml"))]
     result = subprocess.run([sys.executable, "-m", "cotorder.schema", *configs], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# ---------------------------------------------------------------- damaged replicates (items 4 and 5)
+
+ORDERS = ["0 1 2 3", "3 2 1 0", "1 0 2 3", "2 3 0 1", "0 2 1 3"]
+
+
+def write_replicate(root, profile, seed, labels=("forward", "inverse", "", "", ""), shift=0.0):
+    """A ranked ``losses.csv`` of five orders, as the profile rule writes it."""
+    import pandas as pd
+
+    folder = root / "profiles" / profile / f"seed={seed}"
+    folder.mkdir(parents=True, exist_ok=True)
+    final = [0.5 + shift, 0.9, 1.0 + shift, 1.1, 1.2]
+    table = pd.DataFrame(
+        {"order": ORDERS, "label": list(labels), "loss_step5": [2.0, 2.1, 2.2, 2.3, 2.4], "loss_step10": final,
+         "baseline": [1.5] * 5}
+    )  # fmt: skip
+    table["mean"] = (table["loss_step5"] + table["loss_step10"]) / 2
+    table["score"] = table["loss_step10"]
+    table = table.sort_values("score", kind="stable").reset_index(drop=True)
+    table.insert(0, "rank", range(1, 6))
+    table.to_csv(folder / "losses.csv", index=False)
+    return folder / "losses.csv"
+
+
+def damage(path, how):
+    lines = path.read_text().splitlines(keepends=True)
+    text = {
+        "three rows": "".join(lines[:4]),
+        "header only": lines[0],
+        "empty": "",
+        "a non-number": "".join(lines[:2] + [lines[2].replace("0.9", "oops", 1)] + lines[3:]),
+        "an order twice": "".join(lines[:5] + [lines[1]]),
+    }[how]
+    path.write_text(text)
+
+
+DAMAGES = [
+    ("three rows", "3 orders, not the 5 of seed 0's"),
+    ("header only", "a header and no rows"),
+    ("empty", "empty (no header, no rows)"),
+    ("a non-number", ":3: loss_step10 'oops' is not a finite number"),
+    ("an order twice", ":6: order '0 1 2 3' is given twice"),
+]
+
+
+@pytest.mark.parametrize("how,words", DAMAGES)
+def test_a_damaged_replicate_is_refused_naming_its_file(tmp_path, how, words):
+    from cotorder.study import ReplicateTableError, read_replicate_tables
+
+    paths = {seed: write_replicate(tmp_path, "p", seed, shift=0.01 * seed) for seed in (0, 1)}
+    assert [len(table) for table in read_replicate_tables(paths).values()] == [5, 5]
+    damage(paths[1], how)
+    with pytest.raises(ReplicateTableError, match="^" + re_escape(str(paths[1])) + ".*" + re_escape(words)):
+        read_replicate_tables(paths)
+    paths[1].unlink()
+    with pytest.raises(ReplicateTableError, match=f"{re_escape(str(paths[1]))}: missing"):
+        read_replicate_tables(paths)
+
+
+def re_escape(text):
+    import re
+
+    return re.escape(text)
+
+
+SUMMARY_JOB = """
+import json, runpy, sys
+from types import SimpleNamespace
+folder, seeds, paths = json.loads(sys.argv[1])
+sys.path.append({pipeline!r})  # appended, as Snakemake does: profile.py there is not the stdlib's
+outputs = {{name: f"{{folder}}/{{name}}.out" for name in ("summary", "agreement")}}
+job = SimpleNamespace(input=SimpleNamespace(losses=paths), params=SimpleNamespace(seeds=seeds),
+                      output=SimpleNamespace(**outputs, plot=f"{{folder}}/losses.png"),
+                      log=[f"{{folder}}/summary.log"], wildcards=SimpleNamespace(profile="p"))
+runpy.run_path({script!r}, init_globals={{"snakemake": job}})
+"""
+
+
+def run_profile_summary(folder, paths):
+    """scripts/pipeline/profile_summary.py as Snakemake runs it (its own process, its ``snakemake`` object)."""
+    import json
+
+    pipeline = ROOT / "scripts" / "pipeline"
+    code = SUMMARY_JOB.format(pipeline=str(pipeline), script=str(pipeline / "profile_summary.py"))
+    argument = json.dumps([str(folder), list(paths), [str(path) for path in paths.values()]])
+    return subprocess.run([sys.executable, "-c", code, argument], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("how,words", DAMAGES[:4])  # the issue's four (the reader's test has them all)
+def test_the_profile_summary_refuses_a_damaged_replicate(tmp_path, how, words):
+    folder = tmp_path / "profiles" / "p"
+    paths = {seed: write_replicate(tmp_path, "p", seed, shift=0.01 * seed) for seed in (0, 1)}
+    damage(paths[1], how)
+    result = run_profile_summary(folder, paths)
+    assert result.returncode == 1, result.stderr  # the job fails; its log says why, in one line
+    assert (folder / "summary.log").read_text().splitlines() == [
+        f"profile p: {paths[1]}" + (folder / "summary.log").read_text().split(str(paths[1]), 1)[1].rstrip("\n")
+    ]
+    assert words in (folder / "summary.log").read_text()
+    assert sorted(path.name for path in folder.iterdir()) == ["seed=0", "seed=1", "summary.log"]  # nothing written
+
+
+def test_the_profile_summary_of_sound_replicates(tmp_path):
+    import pandas as pd
+
+    paths = {seed: write_replicate(tmp_path, "p", seed, shift=0.01 * seed) for seed in (0, 1)}
+    folder = tmp_path / "profiles" / "p"
+    result = run_profile_summary(folder, paths)
+    assert result.returncode == 0, result.stderr + (folder / "summary.log").read_text()
+    summary = pd.read_csv(folder / "summary.out")
+    assert len(summary) == 5 and summary["score_sd"].notna().all()
+
+
+def study(*args, cwd=None):
+    return run("scripts/study_table.py", *args, cwd=cwd)
+
+
+def test_study_table_of_a_profile_without_forward_among_its_candidates(tmp_path):
+    for seed in (0, 1):
+        write_replicate(tmp_path, "random_only", seed, labels=("", "inverse", "", "", ""), shift=0.01 * seed)
+    result = study(tmp_path, "--criteria", "final")
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("| random_only"))
+    cells = [cell.strip() for cell in row.split("|")][1:-1]
+    assert cells[2:7] == ["0 1", "", "", "", "2.0 ± 0.0"], row  # seeds; forward's rank, ranks, top: empty; inverse
+
+
+@pytest.mark.parametrize(
+    "seeds,words",
+    [
+        (["9"], "--seeds 9: no replicate of that seed (seeds read: 0 1)"),
+        (["0", "7", "9"], "--seeds 7 9: no replicate of that seed"),
+        (["-1"], "argument --seeds: -1: seeds are 0 or more"),
+    ],
+)
+def test_study_table_refuses_seeds_it_has_no_replicate_of(tmp_path, seeds, words):
+    for seed in (0, 1):
+        write_replicate(tmp_path, "p", seed)
+    assert_one_line(study(tmp_path, "--seeds", *seeds), words)
+
+
+@pytest.mark.parametrize("how,words", DAMAGES)
+def test_study_table_refuses_a_damaged_replicate(tmp_path, how, words):
+    paths = {seed: write_replicate(tmp_path, "p", seed) for seed in (0, 1)}
+    damage(paths[1], how)
+    assert_one_line(study(tmp_path), str(paths[1]), words)
+
+
+def test_study_table_follows_the_configs_seeds(tmp_path):
+    """A profile whose seeds shrank to [0]: with --configfile only seed 0 is read (and a configured seed's missing
+    replicate is named); without it the seeds columns say that the stale seed 1 was read."""
+    for seed in (0, 1):
+        write_replicate(tmp_path, "p", seed, shift=0.01 * seed)
+    config = tmp_path / "study.yaml"
+    profile = "{task: relu, n: 4, candidates: {kind: forward_plus_random, count: 5}"
+    config.write_text(f"results: {tmp_path}\nrun_tasks: []\nprofiles:\n  p: {profile}, seeds: [0]}}\n")
+    stale = study(tmp_path, "--criteria", "final")
+    assert stale.returncode == 0 and stale.stdout.count(" 0 1 ") == 2, stale.stdout + stale.stderr
+    result = study("--configfile", config, "--criteria", "final")
+    assert result.returncode == 0, result.stderr
+    rows = [
+        [cell.strip() for cell in line.split("|")] for line in result.stdout.splitlines() if line.startswith("| p ")
+    ]
+    assert [row[3] if len(row) > 8 else row[2] for row in rows] == ["0", "0"], result.stdout  # the seeds columns
+    config.write_text(config.read_text().replace("seeds: [0]", "seeds: [0, 2]"))
+    assert_one_line(study("--configfile", config), f"{tmp_path / 'profiles' / 'p' / 'seed=2' / 'losses.csv'}: missing")
+    config.write_text("profiles: {p: {task: relu\n")
+    assert_one_line(study("--configfile", config), f"--configfile {config}:2:1: not valid YAML")
