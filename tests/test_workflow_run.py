@@ -290,7 +290,8 @@ def test_profile_replicates_run_from_nothing_and_rerun_only_what_changed(tmp_pat
     }
     ok(snakemake(folder, *LOCAL))
     table = pd.read_csv(profile / "validation.csv", dtype={"label": str, "order": str}, keep_default_na=False)
-    ranked = summary.set_index("order")
+    ranked = pd.read_csv(profile / "summary.csv", dtype={"label": str, "order": str}, keep_default_na=False)
+    ranked = ranked.set_index("order")
     picks = [json.loads((profile / "picks" / f"pick{k}.json").read_text()) for k in (1, 2)]
     assert [(p["rank"], p["why"]) for p in picks] == [(ranked["rank"][ranked["label"] == ""].min(), "top"),
                                                       (6, "bottom")]  # fmt: skip
