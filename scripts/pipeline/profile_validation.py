@@ -2,20 +2,23 @@
 validation_correlation.csv, validation.png)."""
 
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
 from _job import log_to  # first: puts the workflow's package on sys.path
 
 from cotorder.profiling import write_table
+from cotorder.study import ReplicateTableError, read_replicate_tables
 from cotorder.validation import correlations, plot_validation, validation_table
 
 log_to(snakemake.log[0])
 read = {"dtype": {"label": str, "order": str}, "keep_default_na": False}
 summary = pd.read_csv(snakemake.input.summary, **read)
-tables = {
-    seed: pd.read_csv(path, **read) for seed, path in zip(snakemake.params.seeds, snakemake.input.losses, strict=True)
-}
+try:  # every configured seed's table, checked as the profile's summary checks them
+    tables = read_replicate_tables(dict(zip(snakemake.params.seeds, snakemake.input.losses, strict=True)))
+except ReplicateTableError as error:
+    sys.exit(f"profile {snakemake.wildcards.profile}: {error}")
 metrics = {}
 for path in snakemake.input.metrics:
     run = json.loads(Path(path).read_text())
