@@ -226,7 +226,7 @@ def test_block_starts_keep_their_blocks():
 
 def config_with(section: str, **entry) -> dict:
     tasks = {"relu": {"kind": "relu", "n": [8], "directions": ["forward"]},
-             "prod": {"kind": "prod", "n": [2], "directions": ["forward"]}}  # fmt: skip
+             "prod": {"kind": "prod", "n": [2], "directions": ["forward"], "test_samples": 100}}  # fmt: skip
     base = {"task": "relu", "n": 8, "train_samples": 1000, "train": {"max_steps": 10, "batch_size": 8}}
     if section == "profiles":
         base["candidates"] = {"kind": "random", "count": 4}
@@ -248,7 +248,7 @@ def config_with(section: str, **entry) -> dict:
         (
             "profiles",
             {"task": "prod", "n": 2, "candidates": {"kind": "random", "count": 2}},
-            "profiles.x.validation_samples: prod at n = 2 has 100 distinct inputs, fewer than the 2000",
+            "profiles.x.validation_samples: prod at n = 2 has 100 distinct inputs, fewer than the 1100",
         ),  # fmt: skip
         ("profiles", {"train": {"seed": 3, "max_steps": 10}}, "profiles.x.train.seed: set by seeds"),
         ("searches", {"depth": 7}, "searches.x.depth: the global round of size 1 would profile 40320 candidates"),
@@ -332,3 +332,11 @@ def test_study_tables_rank_forward_and_inverse_under_every_criterion(tmp_path):
     assert verdicts["profile"].tolist() == ["p"] and verdicts["top margin"].tolist() == ["0.450"]  # inverse: 1 − 0.55
     assert verdicts["verdict"].tolist() == ["cannot tell"]  # learned, but two seeds are too few for the held-out test
     assert profile_verdicts(tmp_path, seeds=[0])["verdict"].tolist() == ["cannot tell"]
+
+
+def test_the_top_share_is_rounded_up():
+    """5 % of 32 candidates is rank 2 at most (⌈1.6⌉), not rank 1."""
+    ranks = pd.DataFrame({"profile": "p", "seed": [0, 1, 2], "candidates": 32, "forward_mean": [1, 2, 3],
+                          "inverse_mean": [4, 5, 6], "forward_below_baseline": 0.1, "median_below_baseline": 0.1,
+                          "seconds": 1.0})  # fmt: skip
+    assert study_table(ranks, "mean").iloc[0]["forward in top 5%"] == "2 of 3"
