@@ -7,6 +7,7 @@ inverse the reversal.  Only the output is reordered, never the input.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 
@@ -64,20 +65,25 @@ def apply_order(y: np.ndarray, positions: Sequence[int]) -> np.ndarray:
 
 
 def unrank(index: int, n: int) -> list[int]:
-    """The ``index``-th permutation of ``0 … n-1`` in lexicographic order (its Lehmer code), without listing any."""
-    left, order = list(range(n)), []
-    for size in range(n, 0, -1):
-        digit, index = divmod(index, math.factorial(size - 1))
-        order.append(left.pop(digit))
-    return order
+    """The ``index``-th permutation of ``0 … n-1`` in lexicographic order (its Lehmer code), without listing any.
+
+    The code's digits are the remainders of dividing by 1, 2, …, n in turn (no factorial is formed): an order
+    at n = 20,000 takes about a second, not minutes."""
+    digits = []
+    for radix in range(1, n + 1):
+        index, digit = divmod(index, radix)
+        digits.append(digit)
+    left = list(range(n))
+    return [left.pop(digit) for digit in reversed(digits)]
 
 
 def rank_of(order: Sequence[int]) -> int:
     """The lexicographic index of a permutation (the inverse of :func:`unrank`)."""
     left, index = sorted(order), 0
-    for place, value in enumerate(order):
-        index += left.index(value) * math.factorial(len(order) - 1 - place)
-        left.remove(value)
+    for place, value in enumerate(order):  # Horner's rule over the Lehmer code: no factorial formed
+        at = bisect.bisect_left(left, value)
+        index = index * (len(order) - place) + at
+        del left[at]
     return index
 
 
