@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .orders import order_positions, sample_distinct, unrank
+from .orders import check_permutation, order_positions, sample_distinct, unrank
 
 
 def blocks(order, count: int) -> list[list[int]]:
@@ -129,17 +129,27 @@ def initial_blocks(n: int, size: int, count: int, seed: int) -> list[list[int]]:
             for i in chosen]  # fmt: skip
 
 
-def round_sizes(n: int, rounds, depth: int) -> list[int]:
-    """How many candidates each round of a schedule profiles at most, computed without forming them."""
-    sizes = []
-    for move, size in rounds:
-        if move == "global":
-            sizes.append(math.factorial(depth + 1))
-        elif move == "intra":
-            sizes.append(1 + sum(math.factorial(len(block)) - 1 for block in local_blocks(n, size)))
-        else:
-            sizes.append(n // size)
-    return sizes
+# The largest factorial a round's size is worked out with: 20! (about 2.4e18), far above any cap on candidates.
+# Above it a size is not computed (20000! alone takes a while, and a schedule holds thousands of such rounds).
+LARGEST_FACTORIAL = 20
+
+
+def round_size(n: int, move: str, size: int, depth: int) -> int | None:
+    """How many candidates one round profiles at most, computed without forming them (in constant time); None
+    where that needs a factorial above ``LARGEST_FACTORIAL``! (far above any cap)."""
+    if move == "global":
+        return math.factorial(depth + 1) if depth + 1 <= LARGEST_FACTORIAL else None
+    if move == "intra":  # ⌊n/size⌋ full blocks and a shorter leftover, each's arrangements less the order itself
+        if size > LARGEST_FACTORIAL:
+            return None
+        full, rest = divmod(n, size)
+        return 1 + full * (math.factorial(size) - 1) + (math.factorial(rest) - 1 if rest else 0)
+    return n // size
+
+
+def round_sizes(n: int, rounds, depth: int) -> list[int | None]:
+    """How many candidates each round of a schedule profiles at most (:func:`round_size`)."""
+    return [round_size(n, move, size, depth) for move, size in rounds]
 
 
 MOVES = {"global": global_candidates, "intra": intra_block_candidates, "inter": inter_block_candidates}
@@ -226,6 +236,31 @@ def plot_search(results: dict, path, title: str = "") -> None:
     with atomic_write(path) as handle:
         figure.savefig(handle, format="png", dpi=110)
     plt.close(figure)
+
+
+class KeptFileError(ValueError):
+    """A search round's ``kept.json`` that holds no usable kept orders; the message starts with its path."""
+
+
+def read_kept(path, n: int) -> dict:
+    """A search round's record (``kept.json``, :func:`cotorder.profiling.run_round`), its kept orders checked: a
+    non-empty list of orders of n steps.  A :class:`KeptFileError` names the file (``<path>: ...``), so that a
+    corrupt file is not reported as the next round's mixture."""
+    import json
+
+    try:
+        record = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise KeptFileError(f"{path}: not a round's kept orders ({error})") from None
+    kept = record.get("kept") if isinstance(record, dict) else None
+    if not isinstance(kept, list) or not kept:
+        raise KeptFileError(f"{path}: no kept orders (expected a non-empty list under `kept`)")
+    for order in kept:
+        try:
+            check_permutation(order, n)
+        except (TypeError, ValueError) as error:
+            raise KeptFileError(f"{path}: a kept order: {error}") from None
+    return record
 
 
 def read_order(paths) -> list[int] | None:

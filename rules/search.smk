@@ -43,6 +43,8 @@ rule search_result:
         f"{RESULTS}/logs/search_result/{{search}}/seed={{seed}}.log",
     conda:
         "../envs/summary.yaml"
+    params:
+        n=lambda wildcards: PLAN.searches[wildcards.search].profile.data["n"],
     script:
         "../scripts/pipeline/search_result.py"
 

@@ -1,6 +1,7 @@
 """Snakemake script: one round of one seed's order search: profile its candidates, keep the best."""
 
 import json
+import sys
 from pathlib import Path
 
 from _job import log_to  # first: puts the workflow's package on sys.path
@@ -12,10 +13,14 @@ claim_gpu(snakemake.config.get("gpu_slots", DEFAULT_GPU_SLOTS))  # before torch 
 
 from cotorder.datafiles import atomic_write  # noqa: E402
 from cotorder.profiling import run_round  # noqa: E402
+from cotorder.search import KeptFileError, read_kept  # noqa: E402
 
 settings = snakemake.params.round
 if snakemake.input.survivors:
-    survivors = json.loads(Path(snakemake.input.survivors[0]).read_text())["kept"]
+    try:  # the round before's orders, checked: a corrupt file is named, not this round's mixture
+        survivors = read_kept(snakemake.input.survivors[0], settings["replicate"]["data"]["n"])["kept"]
+    except KeptFileError as error:
+        sys.exit(str(error))
 else:
     survivors = settings["initial"]
 result = run_round(settings["replicate"], settings["move"], settings["size"], settings["keep"], survivors,
