@@ -79,7 +79,7 @@ class Run:
     def replicate_training(self, seed: int) -> dict:
         """The training part of one replicate: the run's training config with ``train.seed`` = ``seed``."""
         if seed not in self.seeds:
-            raise ConfigError(f"tasks.{self.task}: seed {seed} is not among its seeds {list(self.seeds)}")
+            _seed(f"tasks.{self.task}", seed, self.seeds)
         training = copy.deepcopy(self.training)
         training["train"]["seed"] = seed
         return training
@@ -157,8 +157,8 @@ class Plan:
         found = self.searches[wildcards.search]
         index = int(wildcards.round)
         if not 1 <= index <= len(found.rounds):
-            raise ConfigError(f"searches.{found.name}: no round {index} (it has {len(found.rounds)})")
-        replicate = found.profile.replicate(int(wildcards.seed))
+            raise ConfigError(f"searches.{found.name}: no round {index} (it has rounds 1 to {len(found.rounds)})")
+        replicate = found.profile.replicate(_seed(f"searches.{found.name}", wildcards.seed, found.profile.seeds))
         return {**found.rounds[index - 1], "replicate": replicate, "initial": found.initial if index == 1 else None}
 
     def search_files(self, pattern: str, search: str | None = None) -> list[str]:
@@ -193,7 +193,8 @@ class Plan:
         return self.profiles[wildcards.profile]
 
     def profile_replicate(self, wildcards) -> dict:
-        return self.profiles[wildcards.profile].replicate(int(wildcards.seed))
+        found = self.profiles[wildcards.profile]
+        return found.replicate(_seed(f"profiles.{found.name}", wildcards.seed, found.seeds))
 
     def profile_files(self, pattern: str, profile: str | None = None) -> list[str]:
         """``pattern`` formatted for every profile (or ``profile``), and every seed where it names ``{seed}``."""
@@ -249,6 +250,13 @@ class Plan:
         return list(dict.fromkeys(pattern.format(**wildcards) for wildcards in self.replicates(tasks)))
 
 
+def _seed(where: str, seed, seeds) -> int:
+    """``seed`` (a wildcard's text or a number) where it is one of ``seeds``; else the line that says so."""
+    if int(seed) not in seeds:
+        raise ConfigError(f"{where}.seeds: seed {int(seed)} is not among its seeds {list(seeds)}")
+    return int(seed)
+
+
 def plan(config: Mapping) -> Plan:
     """Resolve and check a workflow config (already checked by its JSON schema)."""
     tasks = config["tasks"]
@@ -261,8 +269,14 @@ def plan(config: Mapping) -> Plan:
     # A search's found order is a direction: <search> (its first seed's) or <search>_seed<seed>.
     search_directions = {}
     for name, found in searches.items():
-        search_directions[name] = name, found.profile.seeds[0]
-        search_directions.update({f"{name}_seed{seed}": (name, seed) for seed in found.profile.seeds})
+        named = {name: (name, found.profile.seeds[0])}
+        named.update({f"{name}_seed{seed}": (name, seed) for seed in found.profile.seeds})
+        for direction, (_, seed) in named.items():  # `s` with seed 1 and a search `s_seed1`: which would it be?
+            if direction in search_directions:
+                other, other_seed = search_directions[direction]
+                raise ConfigError(f"searches.{name}: its direction {direction!r} (seed {seed}) would also name "
+                                  f"searches.{other}'s seed {other_seed}; rename one of the two")  # fmt: skip
+        search_directions.update(named)
     for name in set(search_directions) & {*DIRECTIONS, *permutations}:
         raise ConfigError(f"searches: the direction name {name!r} is taken by a direction or a permutation")
     searched = {direction: searches[name].profile.data for direction, (name, _) in search_directions.items()}
@@ -294,6 +308,11 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mappi
     except SettingError as error:
         raise ConfigError(f"{where}.{error.key}: {error.message}" if error.key else f"{where}: {error}") from None
     splits = {**default_splits(task.kind), **{key: entry[key] for key in SPLIT_KEYS if key in entry}}
+    if splits["test_seed"] == splits["train_seed"]:  # refused, not redrawn: another seed is the user's to give
+        given = {key: "" if key in entry else " (its default)" for key in ("train_seed", "test_seed")}
+        raise ConfigError(f"{where}.test_seed: {splits['test_seed']}{given['test_seed']} is also {where}.train_seed"
+                          f"{given['train_seed']}: every test input would be a training input; give the two different "
+                          "seeds")  # fmt: skip
     for direction in entry["directions"]:
         if direction not in DIRECTIONS and direction not in permutations and direction not in searches:
             raise ConfigError(
@@ -336,6 +355,10 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mappi
             seeds = tuple(entry.get("seeds", [training["train"]["seed"]]))
             training["train"]["seed"] = seeds[0]
             runs.append(Run(name, n, direction, seeds, *map(canonical, (data, training, evaluation))))
+        # Once a training config has bounded n (max_sequence_length): the count is a power of n.
+        if task.input_count(n) < splits["test_samples"]:
+            raise ConfigError(f"{where}.test_samples: {splits['test_samples']} test samples of {task.kind} at n = {n}, "
+                              f"which has only {task.input_count(n)} distinct inputs")  # fmt: skip
     return runs
 
 
@@ -410,28 +433,13 @@ def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None
     settings = {**PROFILE_SETTINGS, **{key: entry[key] for key in PROFILE_SETTINGS if key in entry}}
     splits = {**default_splits(task.kind), **{key: task_entry[key] for key in SPLIT_KEYS if key in task_entry}}
     splits.update({key: entry[key] for key in ("train_samples", "train_seed") if key in entry})
-    if candidates is None:
-        given = entry["candidates"]
-        try:
-            candidates = candidate_orders(
-                n,
-                given.get("kind"),
-                given.get("count"),
-                given.get("seed", 0),
-                given.get("orders"),
-                given.get("include", ()),
-            )
-        except ValueError as error:
-            raise ConfigError(f"{where}.candidates: {error}") from None
+    _check_profile_seeds(where, entry, settings, entry["task"], task_entry, splits)
     owners = {**SET_BY_PIPELINE, "save_steps": "set by score_points", "save_total_limit": "set by score_points"}
     for key, owner in owners.items():
         if key in (entry.get("train") or {}):
             raise ConfigError(f"{where}.train.{key}: {owner}, not by the workflow config")
     if "seed" in (entry.get("train") or {}):
         raise ConfigError(f"{where}.train.seed: set by seeds (each seed one replicate), not by train.seed")
-    if len(candidates) > splits["train_samples"]:
-        raise ConfigError(f"{where}.train_samples: {splits['train_samples']} samples for {len(candidates)} candidates "
-                          "leave some orders without a single training sample")  # fmt: skip
     held_out = splits["test_samples"] + settings["validation_samples"]
     if task.input_count(n) < held_out:
         raise ConfigError(f"{where}.validation_samples: {task.kind} at n = {n} has {task.input_count(n)} distinct "
@@ -443,6 +451,25 @@ def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None
         raise ConfigError(f"{where}.score_points: {settings['score_points']} points in a run of {steps} steps")
     training["train"]["save_steps"] = max(1, math.ceil(steps / settings["score_points"]))
     training["train"]["save_total_limit"] = settings["score_points"] + 1
+    if candidates is None:  # drawn last: at a large n, drawing takes longer than every check above
+        given = entry["candidates"]
+        count = len(given["orders"]) if "orders" in given else given.get("count")
+        if count is not None and count < 2:
+            raise ConfigError(f"{where}.candidates: one candidate order: a ranking needs at least 2")
+        try:
+            candidates = candidate_orders(
+                n,
+                given.get("kind"),
+                given.get("count"),
+                given.get("seed", 0),
+                given.get("orders"),
+                given.get("include", ()),
+            )
+        except ValueError as error:
+            raise ConfigError(f"{where}.candidates: {error}") from None
+    if len(candidates) > splits["train_samples"]:
+        raise ConfigError(f"{where}.train_samples: {splits['train_samples']} samples for {len(candidates)} candidates "
+                          "leave some orders without a single training sample")  # fmt: skip
     data = {
         "task": task.settings(),
         "n": n,
@@ -465,6 +492,31 @@ def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None
     return Profile(name, tuple(settings["seeds"]), *parts, task=entry["task"], validate=validate)
 
 
+def _check_profile_seeds(where: str, entry: Mapping, settings: Mapping, task: str, task_entry: Mapping, splits) -> None:
+    """Refuse a validation split drawn from the training split's seed (its inputs would be the training inputs) or
+    from the test split's (it could not avoid the test inputs).  Held-out inputs are refused, not redrawn: another
+    seed is the user's to give."""
+    seeds = {
+        "validation": (settings["validation_seed"], f"{where}.validation_seed",
+                       "" if "validation_seed" in entry else " (its default)"),
+        "training": (splits["train_seed"], *_split_key(where, entry, task, task_entry, "train_seed")),
+        "test": (splits["test_seed"], *_split_key(where, {}, task, task_entry, "test_seed")),
+    }  # fmt: skip
+    seed, key, default = seeds["validation"]
+    for split in ("training", "test"):
+        other, other_key, other_default = seeds[split]
+        if seed == other:
+            raise ConfigError(f"{key}: {seed}{default} is also {other_key}{other_default}: the validation split would "
+                              f"draw the {split} split's inputs; give the two different seeds")  # fmt: skip
+
+
+def _split_key(where: str, entry: Mapping, task: str, task_entry: Mapping, key: str) -> tuple[str, str]:
+    """Where a profile's split seed is set: the profile, its task, or (neither) the task's default."""
+    if key in entry:
+        return f"{where}.{key}", ""
+    return f"tasks.{task}.{key}", "" if key in task_entry else " (its default)"
+
+
 @dataclass(frozen=True)
 class Search:
     """A global–local order search (:mod:`cotorder.search`): its initial orders, its rounds, the profile each
@@ -477,19 +529,32 @@ class Search:
 
 
 def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
+    """A search's rounds and profile.  The cheap bounds come first (settings that would be ignored, the profile's
+    sequence length, each round's size against the cap, in round order), so that planning any search takes
+    seconds: only then are its initial orders drawn."""
     where = f"searches.{name}"
-    n, depth = entry["n"], entry["depth"]
+    n, depth, given = entry["n"], entry["depth"], entry["initial"]
+    if not entry.get("local", True):
+        for key in ("max_block", "intra"):
+            if key in entry:
+                raise ConfigError(f"{where}.{key}: a setting of the local stage, which local: false leaves out")
+    if "block_size" in given and given.get("kind") != "blocks":
+        raise ConfigError(f"{where}.initial.block_size: a setting of kind: blocks, not of kind: {given['kind']}")
+    profile = _profile(name, entry, tasks, where, candidates=[])
     try:
         rounds = search.schedule(n, depth, entry.get("local", True), entry.get("max_block"))
     except ValueError as error:
         raise ConfigError(f"{where}.depth: {error}") from None
-    for (move, size), count in zip(rounds, search.round_sizes(n, rounds, depth), strict=True):
-        if count > MAX_CANDIDATES:
+    sizes = []
+    for move, size in rounds:  # in order: a later round may be far too large to work out (intra rounds of n/2)
+        count = search.round_size(n, move, size, depth)
+        if count is None or count > MAX_CANDIDATES:
             key = "depth" if move == "global" else "max_block"
-            raise ConfigError(f"{where}.{key}: the {move} round of size {size} would profile {count} candidates, "
+            many = count or (f"(K+1)! = {depth + 1}!" if move == "global" else f"at least {size}!")
+            raise ConfigError(f"{where}.{key}: the {move} round of size {size} would profile {many} candidates, "
                               f"above the cap of {MAX_CANDIDATES}")  # fmt: skip
+        sizes.append(count)
     try:
-        given = entry["initial"]
         total = math.factorial(depth + 1)
         if given.get("count", total) > MAX_CANDIDATES:
             raise ValueError(f"initial.count: {given.get('count', total)} orders, above the cap of {MAX_CANDIDATES}")
@@ -509,8 +574,7 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
          **({"per_block": True} if per_block and move == "intra" else {})}
         for move, size in rounds
     ]  # fmt: skip
-    profile = _profile(name, entry, tasks, where, candidates=[])
-    largest = max([len(initial), *search.round_sizes(n, rounds[1:], depth)])
+    largest = max([len(initial), *sizes[1:]])
     if largest > profile.data["train_samples"]:
         raise ConfigError(f"{where}.train_samples: {profile.data['train_samples']} samples for rounds of up to "
                           f"{largest} candidates leave some orders without a single training sample")  # fmt: skip

@@ -1,3 +1,4 @@
+import functools
 import os
 import sys
 from pathlib import Path
@@ -10,6 +11,34 @@ try:
     PLAN = plan(config)
 except ConfigError as error:
     sys.exit(f"workflow config, {error}")  # the message names the key: no traceback
+
+
+class TargetsOf:
+    """The plan as the rules read it: a target the config does not hold (an n, a seed, a round it lacks) ends
+    Snakemake with the plan's one line naming the key, before any job runs.  A ConfigError raised in an input or
+    params function would reach the user wrapped in an InputFunctionException with a traceback; SystemExit is not
+    wrapped."""
+
+    def __init__(self, plan):
+        self._plan = plan
+
+    def __getattr__(self, name):
+        found = getattr(self._plan, name)
+        if not callable(found):
+            return found
+
+        # Snakemake reads an input function's parameters from its signature: wraps keeps it.
+        @functools.wraps(found)
+        def checked(*args, **kwargs):
+            try:
+                return found(*args, **kwargs)
+            except ConfigError as error:
+                sys.exit(f"target not in the workflow config: {error}")
+
+        return checked
+
+
+PLAN = TargetsOf(PLAN)
 
 # ---- Path patterns: one place for each. ----
 # A run (task, n, direction) has one data set; each of its replicates (training seed) one model.
@@ -60,6 +89,8 @@ def package_files(*names):
 
 def previous_round(wildcards):
     """A search round's input: the orders the round before kept (none for the first)."""
+    # A round or seed the search lacks: its line, not "missing round-1/kept.json".
+    PLAN.search_round(wildcards)
     index = int(wildcards.round)
     return (
         [] if index == 1 else [SEARCH_KEPT.format(**{**wildcards, "round": index - 1})]

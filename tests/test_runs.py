@@ -17,7 +17,14 @@ BASE = {
     "permutations": {"swap": {"positions": [1, 0, 2, 3]}, "shuffled": {"seed": 7}},
     "tasks": {
         "relu": {"kind": "relu", "n": [4], "directions": ["forward", "inverse", "swap"]},
-        "idx": {"kind": "index", "m": 3, "variant": "paper", "n": [4, 6], "directions": ["shuffled"]},
+        "idx": {
+            "kind": "index",
+            "m": 3,
+            "variant": "paper",
+            "n": [4, 6],
+            "directions": ["shuffled"],
+            "test_samples": 50,
+        },  # index at n = 4 has 81 inputs
     },
 }
 
@@ -198,7 +205,7 @@ def test_replicates_differ_only_in_the_training_seed():
     replicate = SimpleNamespace(task="relu", n="4", direction="inverse", seed="2")
     assert runs.settings(replicate, "training")["train"]["seed"] == 2
     assert runs.settings(replicate, "data") == run.data  # one data set for every replicate
-    with pytest.raises(ConfigError, match=re.escape("tasks.relu: seed 9 is not among its seeds [3, 1, 2]")):
+    with pytest.raises(ConfigError, match=re.escape("tasks.relu.seeds: seed 9 is not among its seeds [3, 1, 2]")):
         runs.settings(SimpleNamespace(task="relu", n="4", direction="inverse", seed="9"), "training")
 
 

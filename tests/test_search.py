@@ -124,8 +124,8 @@ def tiny_config(section: str, entry: dict) -> dict:
 
 
 def test_a_round_profiles_its_candidates_and_keeps_the_best(tmp_path):
-    config = tiny_config("profiles", {"candidates": {"orders": [[0, 1, 2, 3, 4]]}})
-    replicate = plan(config).profiles["x"].replicate(0)
+    config = tiny_config("profiles", {"candidates": {"orders": [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0]]}})
+    replicate = plan(config).profiles["x"].replicate(0)  # its candidates: the round's
     survivors = candidate_orders(5, "random", 3, seed=0)
     result = run_round(replicate, "global", 2, 2, survivors, tmp_path, num_threads=1)
     assert result["candidates"] == 6 and len(result["kept"]) == 2

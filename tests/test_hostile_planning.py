@@ -1,0 +1,300 @@
+"""Hostile configs and targets, refused before any job runs in one line naming the key (issue 24): sizes that took
+hours to plan, a search direction that names two searches, held-out splits drawn from the training seed, settings
+that would be ignored, a corrupt kept file, and targets the config does not hold."""
+
+import copy
+import json
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import yaml
+from conftest import ROOT, TINY
+
+from cotorder import runs, search
+from cotorder.candidates import write_profile_data
+from cotorder.datafiles import parse_line
+from cotorder.runs import ConfigError, plan
+from cotorder.search import KeptFileError, read_kept
+from cotorder.tasks import Task
+
+SMALL = {"train_samples": 1000, "validation_samples": 50, "train": {"max_steps": 10, "batch_size": 8}}
+
+
+def config(section=None, task=None, **entry) -> dict:
+    """One task, relu at n = 8 (``task`` over it), and one profile or search ``s`` of it (``entry`` over it)."""
+    result = {"run_tasks": [], "tasks": {"relu": {"kind": "relu", "n": [8], "directions": ["forward"], **(task or {})}}}
+    if section == "profiles":
+        result["profiles"] = {"s": {"task": "relu", "n": 8, "candidates": {"kind": "random", "count": 4}, **SMALL}}
+    if section == "searches":
+        result["searches"] = {"s": {"task": "relu", "n": 8, "depth": 2, "initial": {"kind": "random"}, **SMALL}}
+    if section:
+        result[section]["s"].update(copy.deepcopy(entry))
+    return result
+
+
+def refused(config: dict, message: str) -> None:
+    """Planning ``config`` raises a one-line ConfigError that starts with ``message``."""
+    with pytest.raises(ConfigError) as error:
+        plan(config)
+    assert str(error.value).startswith(message), str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def never(*args, **kwargs):
+    raise AssertionError("orders drawn before the cheap checks")
+
+
+# ---------------------------------------------------------------- 1. the cheap bounds first
+
+
+LONG = {"model": {"max_sequence_length": 100_002}}  # so that the round sizes, not the length, are what refuses
+HUGE = {
+    "a search of n = 100,000 at depth 1": (
+        ("searches", {"n": 100_000, "depth": 1, **LONG}),
+        "searches.s.max_block: the intra round of size 2 would profile 50001 candidates, above the cap of 5040",
+    ),
+    "a search of depth 19,999 without its local stage": (
+        ("searches", {"n": 20_000, "depth": 19_999, "local": False, **LONG}),
+        "searches.s.depth: the global round of size 1 would profile (K+1)! = 20000! candidates, above the cap",
+    ),
+    "a search of n = 100,000 at the default length": (
+        ("searches", {"n": 100_000, "depth": 1}),
+        "searches.s: model.max_sequence_length: 512 < n + 2 = 100002",
+    ),
+    "a profile of n = 20,000": (
+        ("profiles", {"n": 20_000, "candidates": {"kind": "random", "count": 2}}),
+        "profiles.s: model.max_sequence_length: 512 < n + 2 = 20002",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", HUGE.values(), ids=HUGE.keys())
+def test_huge_sizes_are_refused_before_any_order_is_drawn(monkeypatch, case):
+    (section, entry), message = case
+    monkeypatch.setattr(runs, "candidate_orders", never)
+    monkeypatch.setattr(search, "initial_blocks", never)
+    refused(config(section, **entry), message)
+
+
+def test_planning_huge_sizes_finishes():
+    """Each of these took hours (every round's factorial, or 20,000 unranked orders) before it refused; now all
+    of them together take about a second. The timeout is generous: only a return to the old cost reaches it."""
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT / "tests")!r})
+        from test_hostile_planning import HUGE, config
+        from cotorder.runs import ConfigError, plan
+        for (section, entry), message in HUGE.values():
+            try:
+                plan(config(section, **entry))
+            except ConfigError as error:
+                assert str(error).startswith(message), error
+            else:
+                raise AssertionError(message)
+        print("refused all")
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and "refused all" in result.stdout, result.stderr[-3000:]
+
+
+def test_a_long_profile_is_still_planned_when_its_length_allows():
+    """n = 500 with 50 candidates: the orders are drawn (quickly), after the checks."""
+    found = plan(config("profiles", n=500, candidates={"kind": "random", "count": 50},
+                        model={"max_sequence_length": 502})).profiles["s"]  # fmt: skip
+    assert len({tuple(order) for order in found.data["candidates"]}) == 50
+    assert all(sorted(order) == list(range(500)) for order in found.data["candidates"])
+
+
+def test_round_sizes_are_computed_without_huge_factorials():
+    assert search.round_size(100_000, "global", 1, 19_999) is None  # 20000!: not worked out
+    assert search.round_size(16, "intra", 7, 2) == 1 + 2 * (5040 - 1) + (2 - 1)  # blocks of 7, 7 and 2
+    assert search.round_size(100_000, "intra", 2, 1) == 50_001 and search.round_size(10, "inter", 3, 1) == 3
+
+
+# ---------------------------------------------------------------- 2. one search per direction
+
+
+@pytest.mark.parametrize(
+    "first,message",
+    [
+        ("s", "searches.s_seed1: its direction 's_seed1' (seed 7) would also name searches.s's seed 1; rename one"),
+        ("s_seed1", "searches.s: its direction 's_seed1' (seed 1) would also name searches.s_seed1's seed 7; rename"),
+    ],
+)
+def test_a_direction_that_would_name_two_searches_is_refused(first, message):
+    """`s` with seeds [1, 2] names s_seed1; so does a search called s_seed1: refused in either order."""
+    entry = {"task": "relu", "n": 8, "depth": 1, "initial": {"kind": "random"}, **SMALL}
+    searches = {"s": {**entry, "seeds": [1, 2]}, "s_seed1": {**entry, "seeds": [7]}}
+    order = [first, *(name for name in searches if name != first)]
+    refused({**config(), "searches": {name: searches[name] for name in order}}, message)
+    other = {"s": {**entry, "seeds": [1, 2]}, "s_seed3": {**entry, "seeds": [7]}}  # no name shared: planned
+    assert plan({**config(), "searches": other}).searched("s_seed3") == ("s_seed3", 7)
+
+
+# ---------------------------------------------------------------- 3. held-out splits apart from the training split
+
+
+@pytest.mark.parametrize(
+    "section,task,entry,message",
+    [
+        ("profiles", {}, {"validation_seed": 42},
+         "profiles.s.validation_seed: 42 is also tasks.relu.train_seed (its default): the validation split would "
+         "draw the training split's inputs"),
+        ("profiles", {"train_seed": 7}, {},
+         "profiles.s.validation_seed: 7 (its default) is also tasks.relu.train_seed: the validation split would draw "
+         "the training split's inputs"),
+        ("profiles", {}, {"train_seed": 7}, "profiles.s.validation_seed: 7 (its default) is also profiles.s.train_"),
+        ("searches", {}, {"validation_seed": 42}, "searches.s.validation_seed: 42 is also tasks.relu.train_seed"),
+        ("profiles", {}, {"validation_seed": 123},
+         "profiles.s.validation_seed: 123 is also tasks.relu.test_seed (its default): the validation split would "
+         "draw the test split's inputs"),
+        (None, {"test_seed": 42}, {},
+         "tasks.relu.test_seed: 42 is also tasks.relu.train_seed (its default): every test input would be a "
+         "training input"),
+        (None, {"train_seed": 123}, {}, "tasks.relu.test_seed: 123 (its default) is also tasks.relu.train_seed:"),
+    ],
+)  # fmt: skip
+def test_held_out_splits_from_a_training_seed_are_refused(section, task, entry, message):
+    refused(config(section, task, **entry), message)
+
+
+def test_the_same_seed_would_have_drawn_the_training_inputs():
+    """What the refusal prevents: with the training seed, the validation inputs are the training split's first."""
+    task = Task("relu")
+    train = {tuple(row) for row in task.sample_inputs(8, 1000, seed=42)}
+    assert all(tuple(row) in train for row in task.sample_inputs(8, 50, seed=42))
+
+
+def inputs(path) -> set:
+    return {tuple(parse_line(line, f"{path}")[0]) for line in path.read_text().splitlines()}
+
+
+def test_the_validation_split_avoids_the_test_inputs(tmp_path):
+    """16 distinct inputs (relu in 0..1 at n = 4): a test split of 6 and a validation split of 8 drawn apart would
+    share some; the profile's validation split shares none."""
+    task_settings = {"n": [4], "value_min": 0, "value_max": 1, "test_samples": 6}
+    profile = plan(config("profiles", task_settings, n=4, train_samples=20, validation_samples=8,
+                          candidates={"kind": "random", "count": 2})).profiles["s"]  # fmt: skip
+    data, task = profile.data, Task("relu", value_min=0, value_max=1)
+    test = {tuple(row) for row in task.sample_inputs(4, data["test_samples"], data["test_seed"])}
+    drawn = {tuple(row) for row in task.sample_inputs(4, data["validation_samples"], data["validation_seed"])}
+    assert drawn & test  # drawn as they come, the two splits would share inputs
+    paths = {"train_path": tmp_path / "data.train", "validation_path": tmp_path / "data.valid"}
+    write_profile_data(data, **paths)
+    assert len(paths["validation_path"].read_text().splitlines()) == 8
+    assert not inputs(paths["validation_path"]) & test
+
+
+# ---------------------------------------------------------------- settings that would be ignored, too few, too many
+
+
+@pytest.mark.parametrize(
+    "section,task,entry,message",
+    [
+        ("searches", {}, {"local": False, "max_block": 3},
+         "searches.s.max_block: a setting of the local stage, which local: false leaves out"),
+        ("searches", {}, {"local": False, "intra": "per_block"},
+         "searches.s.intra: a setting of the local stage, which local: false leaves out"),
+        ("searches", {}, {"initial": {"kind": "random", "block_size": 2}},
+         "searches.s.initial.block_size: a setting of kind: blocks, not of kind: random"),
+        ("profiles", {}, {"candidates": {"kind": "random", "count": 1}},
+         "profiles.s.candidates: one candidate order: a ranking needs at least 2"),
+        ("profiles", {}, {"candidates": {"orders": [[0, 1, 2, 3, 4, 5, 6, 7]]}},
+         "profiles.s.candidates: one candidate order: a ranking needs at least 2"),
+        (None, {"n": [2]}, {},
+         "tasks.relu.test_samples: 1000 test samples of relu at n = 2, which has only 361 distinct inputs"),
+    ],
+)  # fmt: skip
+def test_ignored_settings_and_impossible_counts_are_refused(section, task, entry, message):
+    refused(config(section, task, **entry), message)
+
+
+def test_what_is_not_ignored_is_planned():
+    assert plan(config("searches", local=False))  # local: false alone
+    assert plan(config("searches", initial={"kind": "blocks", "block_size": 2}))
+    assert plan(config("profiles", candidates={"kind": "random", "count": 2}))
+    assert plan(config(None, {"n": [2], "test_samples": 361}))
+
+
+# ---------------------------------------------------------------- 8. a corrupt kept file is named
+
+
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ('{"kept": [[0, 1, 2]]}', "a kept order: permutation [0, 1, 2] has length 3, expected n = 4"),
+        ('{"kept": [[0, 1, 2, 3], [0, 1, 1, 3]]}', "a kept order: permutation [0, 1, 1, 3]: position 1 appears"),
+        ('{"kept": []}', "no kept orders"),
+        ("[1, 2]", "no kept orders"),
+        ('{"kept": [[0, 1', "not a round's kept orders"),
+    ],
+)
+def test_a_corrupt_kept_file_is_named(tmp_path, text, words):
+    path = tmp_path / "round1" / "kept.json"
+    path.parent.mkdir()
+    path.write_text(text)
+    with pytest.raises(KeptFileError) as error:
+        read_kept(path, 4)
+    assert str(error.value).startswith(f"{path}: {words}"), str(error.value)
+
+
+def test_a_sound_kept_file_is_read_whole(tmp_path):
+    record = {"move": "global", "size": 1, "kept": [[1, 0, 2, 3], [0, 1, 2, 3]], "scores": [1.0, 2.0]}
+    path = tmp_path / "kept.json"
+    path.write_text(json.dumps(record))
+    assert read_kept(path, 4) == record
+
+
+SEARCH = {
+    "searches": {
+        "s": {"task": "relu", "n": 4, "depth": 1, "initial": {"kind": "random"}, "train_samples": 300,
+              "validation_samples": 20, "seeds": [1, 2], "train": {"max_steps": 6, "batch_size": 32}},
+    },
+    "profiles": {
+        "p": {"task": "relu", "n": 4, "candidates": {"kind": "random", "count": 3}, "train_samples": 300,
+              "validation_samples": 20, "train": {"max_steps": 6, "batch_size": 32}},
+    },
+}  # fmt: skip
+
+
+def test_the_next_round_names_the_corrupt_kept_file(workflow):
+    """Round 1's kept.json holds a 3-long order at n = 4: round 2 stops, its log naming that file."""
+    (workflow.dir / "search.yaml").write_text(yaml.safe_dump(SEARCH))
+    round1 = workflow.dir / "results" / "searches" / "s" / "seed=1" / "round1"
+    round1.mkdir(parents=True)
+    (round1 / "losses.csv").write_text("order,score\n")
+    (round1 / "kept.json").write_text('{"kept": [[0, 1, 2]]}')
+    result = workflow("results/searches/s/seed=1/round2/kept.json", *TINY, "search.yaml", "-c1", "--rerun-triggers",
+                      "mtime")  # fmt: skip
+    assert result.returncode != 0, result.output[-3000:]
+    log = (workflow.dir / "results" / "logs" / "search_round" / "s" / "seed=1" / "round2.log").read_text()
+    kept = "results/searches/s/seed=1/round1/kept.json"
+    assert log == f"{kept}: a kept order: permutation [0, 1, 2] has length 3, expected n = 4\n", log
+    assert not (round1.parent / "round2" / "kept.json").exists()
+
+
+# ---------------------------------------------------------------- 10. targets the config does not hold
+
+
+@pytest.mark.parametrize(
+    "target,message",
+    [
+        ("results/relu/n=5/forward/seed=42/metrics.json", "tasks.relu: no run with n = 5 and direction 'forward'"),
+        ("results/relu/n=5/forward/data.train", "tasks.relu: no run with n = 5 and direction 'forward'"),
+        ("results/relu/n=4/forward/seed=3/metrics.json", "tasks.relu.seeds: seed 3 is not among its seeds [42]"),
+        ("results/searches/s/seed=3/order.json", "searches.s.seeds: seed 3 is not among its seeds [1, 2]"),
+        ("results/searches/s/seed=1/round0/kept.json", "searches.s: no round 0 (it has rounds 1 to 3)"),
+        ("results/searches/s/seed=1/round9/kept.json", "searches.s: no round 9 (it has rounds 1 to 3)"),
+        ("results/profiles/p/seed=5/losses.csv", "profiles.p.seeds: seed 5 is not among its seeds [0]"),
+    ],
+)
+def test_a_target_the_config_does_not_hold_is_one_line(workflow, target, message):
+    (workflow.dir / "search.yaml").write_text(yaml.safe_dump(SEARCH))
+    result = workflow(*TINY, "search.yaml", "-n", target)
+    assert result.returncode == 1, result.output[-3000:]
+    lines = [line for line in result.output.splitlines() if message in line]
+    assert len(lines) == 1 and lines[0].startswith(f"target not in the workflow config: {message}"), result.output
+    assert not re.search("Traceback|InputFunctionException|MissingInput", result.output), result.output[-3000:]
