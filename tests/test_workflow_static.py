@@ -7,7 +7,7 @@ from importlib.metadata import version
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, ok
 
 CONFIGS = {
     "default": [],
@@ -19,6 +19,11 @@ CONFIGS = {
     "study_local": ["--configfile", "experiments/study_local.yaml"],
     "search_demo": ["--configfile", "experiments/search_demo.yaml"],
     "search_paper": ["--configfile", "experiments/search_paper.yaml"],
+    "ground_truth_demo": [
+        "--configfile",
+        "experiments/profiling_demo.yaml",
+        "experiments/stacked/ground_truth_demo.yaml",
+    ],
 }
 
 
@@ -72,6 +77,15 @@ def test_dry_run_plans_every_profile_and_no_run(workflow, name, profiles, seeds)
     assert counts["profile_data"] == counts["profile_summary"] == profiles
     assert counts["profile"] == profiles * seeds  # one training per replicate, on its profile's data
     assert "train" not in counts and "summarize" not in counts  # run_tasks: []
+
+
+def test_the_ground_truth_demo_adds_only_the_trained_orders_to_the_profiling_demo(workflow):
+    """relu and square: forward, inverse and 10 picks each, three training seeds; the profiles as in their demo."""
+    counts = job_counts(ok(workflow("--dry-run", *CONFIGS["ground_truth_demo"])).stdout)
+    assert counts["profile"] == 4 * 3 and counts["profile_summary"] == 4
+    assert counts["profile_pick"] == 2 * 10 and counts["profile_validation"] == 2
+    assert counts["generate"] == 2 * 12 and counts["train"] == counts["evaluate"] == 2 * 12 * 3
+    assert "summarize" not in counts  # run_tasks: [] still: only the ground truth's runs
 
 
 @pytest.mark.parametrize(
