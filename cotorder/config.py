@@ -119,7 +119,7 @@ SCHEMA = {
         "output_dir": (REQUIRED, _text()),
         "checkpoint_dir": (None, _text(optional=True)),  # None: <output_dir>/checkpoints
         "num_train_epochs": (3, _number(float, 0)),
-        "max_steps": (-1, _number(int, -1)),  # > 0 overrides num_train_epochs
+        "max_steps": (-1, _number(int, -1)),  # > 0 overrides num_train_epochs; 0 or -1 (default): no cap
         "batch_size": (128, _number(int, 1)),
         "test_batch_size": (256, _number(int, 1)),  # evaluation (generation) batch
         "learning_rate": (1e-4, _number(float, 0)),
@@ -232,7 +232,8 @@ def _check_together(config: dict) -> None:
     train = config["train"]
     if train["max_steps"] <= 0 and train["num_train_epochs"] == 0:
         raise ValueError(
-            "train.num_train_epochs: 0 with max_steps -1 trains no step (and evaluates an untrained model)"
+            f"train.num_train_epochs: 0 with max_steps {train['max_steps']} (no cap) trains no step "
+            "(and evaluates an untrained model)"
         )
     if model["max_sequence_length"] < data["n"] + 2:
         raise ValueError(f"model.max_sequence_length: {model['max_sequence_length']} < n + 2 = {data['n'] + 2}")

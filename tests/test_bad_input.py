@@ -76,7 +76,11 @@ def test_the_default_order_is_the_models(tmp_path, relu_inverse):
     "change,message",
     [
         ({"optimizer": "sgd_typo"}, "train.optimizer: must be one of 'adamw_torch_fused'"),
-        ({"num_train_epochs": 0}, "train.num_train_epochs: 0 with max_steps -1 trains no step"),
+        ({"num_train_epochs": 0}, r"train.num_train_epochs: 0 with max_steps -1 \(no cap\) trains no step"),
+        (
+            {"num_train_epochs": 0, "max_steps": 0},
+            r"train.num_train_epochs: 0 with max_steps 0 \(no cap\) trains no step",
+        ),
         ({"seed": 2**32}, "train.seed: must be at most 4294967295, got 4294967296"),  # numpy's seeds end there
     ],
 )
