@@ -35,7 +35,7 @@ from .tasks import SETTINGS, SettingError, Task
 
 # The seminar's split sizes and seeds: the defaults of the workflow and of the generator CLI.
 SPLIT_DEFAULTS = {"train_samples": 100_000, "test_samples": 1_000, "train_seed": 42}
-TEST_SEEDS = {"relu": 123, "square": 43, "index": 43, "prod": 123}
+TEST_SEEDS = {"relu": 123, "square": 43, "index": 43, "prod": 123, "python": 123}  # python: a file's task
 SPLIT_KEYS = ("train_samples", "test_samples", "train_seed", "test_seed")
 DIRECTIONS = ("forward", "inverse")  # named permutations come from the config's `permutations`
 # Training settings a workflow config may not give, and who sets them instead.
@@ -231,6 +231,18 @@ class Plan:
             )
         return self.runs[key]
 
+    def task_file(self, wildcards) -> list[str]:
+        """The Python file of a job's task (kind: python) as the config names it, for a run's, a profile's or a
+        search's job: an input of every job that uses the task, so that editing the file reruns that task's jobs
+        only.  None for a built-in kind."""
+        if getattr(wildcards, "search", None) is not None:
+            task = self.searches[wildcards.search].profile.data["task"]
+        elif getattr(wildcards, "profile", None) is not None:
+            task = self.profiles[wildcards.profile].data["task"]
+        else:
+            task = self.run(wildcards).data["task"]
+        return [task["file"]] if "file" in task else []
+
     def settings(self, wildcards, part: str) -> dict:
         """One part of a job's run: ``data`` or ``evaluation`` (a run's), ``training`` (a replicate's)."""
         run = self.run(wildcards)
@@ -332,9 +344,8 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mappi
     if "seeds" in entry and "seed" in (entry.get("train") or {}):
         raise ConfigError(f"{where}.seeds: give the training seeds either as seeds or as train.seed, not both")
     for n in entry["n"]:
-        try:
-            task.check_length(n)
-            task.check_window(n)
+        try:  # a python task: its file imported and its functions run on a small seeded batch at this n
+            task.check_at(n)
         except SettingError as error:
             raise ConfigError(f"{where}.{error.key}: {error.message}") from None
     runs = []
@@ -425,8 +436,7 @@ def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None
     task = Task.from_settings({key: value for key, value in task_entry.items() if key in SETTINGS})
     n = entry["n"]
     try:
-        task.check_length(n)
-        task.check_window(n)
+        task.check_at(n)
     except SettingError as error:
         key = "n" if error.key == "n" else f"task ({entry['task']}).{error.key}"
         raise ConfigError(f"{where}.{key}: {error.message}") from None

@@ -11,15 +11,23 @@ are in ``docs/tasks.md``; the two variants are ``seminar`` (the default) and
 give their defaults, and :meth:`Task.from_settings` is the one way to build a
 task from a mapping (a workflow config entry, a training config's ``data``
 section, the generator's flags).
+
+Besides the four built-in kinds, ``kind: python`` is a task defined by a function in the
+user's own file (:data:`FILE_SETTINGS`, ``docs/own_tasks.md``): the same :class:`Task`, with
+the same interface (sampling, outputs, value range, the CoT check), its functions loaded and
+checked by :mod:`cotorder.task_files`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
+
+from . import task_files
 
 KINDS = ("relu", "square", "index", "prod")
 VARIANTS = ("seminar", "paper")
@@ -30,7 +38,13 @@ KIND_SETTINGS = {
     "index": ("m",),  # no default: the window is part of the task's name (n=13_m=2)
     "prod": (),  # the length n = 2D fixes everything: two D-digit operands
 }
-SETTINGS = ("kind", "variant", *dict.fromkeys(s for names in KIND_SETTINGS.values() for s in names))
+# A task defined by a function in the user's Python file: the file, the CoT function's name, the inputs' range
+# [low, high] or the name of a function that draws them, the CoT values' range, and keyword arguments for both.
+FILE_KIND = "python"
+FILE_SETTINGS = ("file", "function", "inputs", "sample", "values", "settings")
+ALL_KINDS = (*KINDS, FILE_KIND)
+SETTINGS = ("kind", "variant", *dict.fromkeys(s for names in KIND_SETTINGS.values() for s in names), *FILE_SETTINGS)
+PLANNING_SAMPLES = 32  # the seeded batch a file's functions are checked on, at each n, before any job runs
 
 
 class SettingError(ValueError):
@@ -43,10 +57,13 @@ class SettingError(ValueError):
 
 def _check(kind, variant, values: Mapping, name: Callable[[str], str]) -> None:
     """Raise :class:`SettingError` for the first bad setting; ``name`` spells a key in messages."""
-    if kind not in KINDS:
-        raise SettingError("kind", f"unknown task kind {kind!r} (expected one of {', '.join(KINDS)})")
+    if kind not in ALL_KINDS:
+        raise SettingError("kind", f"unknown task kind {kind!r} (expected one of {', '.join(ALL_KINDS)})")
     if variant not in VARIANTS:
         raise SettingError("variant", f"unknown variant {variant!r} (expected one of {', '.join(VARIANTS)})")
+    if kind == FILE_KIND:
+        _check_file_settings(values, name)
+        return
     for key in KIND_SETTINGS[kind]:
         value = values.get(key)
         if value is None:
@@ -62,6 +79,47 @@ def _check(kind, variant, values: Mapping, name: Callable[[str], str]) -> None:
         raise SettingError(None, f"{name('value_min')} {low} is greater than {name('value_max')} {high}")
 
 
+def _check_file_settings(values: Mapping, name: Callable[[str], str]) -> None:
+    """A python task's settings (spelled as in a config: :data:`FILE_SETTINGS`); the file itself is read later."""
+    for key in ("file", "function", "sample"):
+        value = values.get(key)
+        if key == "file" and value is None:
+            raise SettingError("file", f"python tasks need {name('file')} (the Python file that defines the task)")
+        if value is not None and (not isinstance(value, str) or not value):
+            raise SettingError(key, f"{name(key)} must be a non-empty string, got {value!r}")
+        if value is not None and key != "file" and not value.isidentifier():
+            raise SettingError(key, f"{name(key)} must be the name of a function of the file, got {value!r}")
+    if values.get("inputs") is None and values.get("sample") is None:
+        raise SettingError("inputs", f"python tasks need {name('inputs')}: [low, high] (drawn uniformly) or "
+                                     f"{name('sample')}: a function of the file that draws them")  # fmt: skip
+    if values.get("inputs") is not None and values.get("sample") is not None:
+        raise SettingError("sample", f"give {name('inputs')} (a range drawn uniformly) or {name('sample')} "
+                                     "(a function that draws them), not both")  # fmt: skip
+    if values.get("values") is None:
+        raise SettingError("values", f"python tasks need {name('values')}: [low, high], the range of the CoT values")
+    for key in ("inputs", "values"):
+        value = values.get(key)
+        if value is None:
+            continue
+        pair = isinstance(value, list | tuple) and len(value) == 2
+        if not pair or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise SettingError(key, f"{name(key)} must be [low, high], two integers, got {value!r}")
+        if value[0] > value[1]:
+            raise SettingError(key, f"{name(key)}: low {value[0]} is greater than high {value[1]}")
+    arguments = values.get("settings")
+    if not isinstance(arguments, Mapping) or not all(isinstance(k, str) and k.isidentifier() for k in arguments):
+        raise SettingError("settings", f"{name('settings')} must map argument names to values, got {arguments!r}")
+
+
+@contextlib.contextmanager
+def _file_errors():
+    """A task file's problem (:class:`cotorder.task_files.TaskFileError`) as a :class:`SettingError` of its key."""
+    try:
+        yield
+    except task_files.TaskFileError as error:
+        raise SettingError(error.key, error.message) from None
+
+
 @dataclass(frozen=True)
 class Task:
     """One task kind with its generation settings (those its kind does not take are ignored)."""
@@ -72,9 +130,22 @@ class Task:
     value_max: int = 9  # relu, square
     modulus: int = 19  # square
     m: int | None = None  # index: window of previous outputs (required)
+    # python: the file (relative to the working directory), its CoT function, the inputs' range or the function
+    # that draws them, the CoT values' range, and the keyword arguments of both functions (the config's `settings`)
+    file: str | None = None
+    function: str = "outputs"
+    inputs: tuple | None = None
+    sample: str | None = None
+    values: tuple | None = None
+    arguments: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        _check(self.kind, self.variant, self.__dict__, str)
+        _check(self.kind, self.variant, self._file_settings() if self.kind == FILE_KIND else self.__dict__, str)
+
+    def _file_settings(self) -> dict:
+        """A python task's settings as a config spells them (None: not given)."""
+        return {"file": self.file, "function": self.function, "inputs": _listed(self.inputs), "sample": self.sample,
+                "values": _listed(self.values), "settings": dict(self.arguments)}  # fmt: skip
 
     @classmethod
     def from_settings(cls, settings: Mapping, name: Callable[[str], str] = str) -> Task:
@@ -84,21 +155,45 @@ class Task:
         """
         kind = settings.get("kind")
         if kind is None:
-            raise SettingError("kind", "missing (expected one of " + ", ".join(KINDS) + ")")
+            raise SettingError("kind", "missing (expected one of " + ", ".join(ALL_KINDS) + ")")
+        if kind == FILE_KIND:
+            return cls._from_file_settings(settings, name)
         variant = settings.get("variant", "seminar")
         for key in settings:
             if key not in SETTINGS:
                 raise SettingError(key, f"unknown task setting (expected one of {', '.join(SETTINGS)})")
-            if key not in ("kind", "variant") and kind in KIND_SETTINGS and key not in KIND_SETTINGS[kind]:
+            if key not in ("kind", "variant") and kind in ALL_KINDS and key not in KIND_SETTINGS.get(kind, ()):
                 raise SettingError(key, f"not a setting of {kind} tasks")
         defaults = {f.name: f.default for f in fields(cls)}
         values = {key: settings.get(key, defaults[key]) for key in KIND_SETTINGS.get(kind, ())}
         _check(kind, variant, values, name)
         return cls(kind, variant, **values)
 
+    @classmethod
+    def _from_file_settings(cls, settings: Mapping, name: Callable[[str], str]) -> Task:
+        for key in settings:
+            if key not in SETTINGS:
+                raise SettingError(key, f"unknown task setting (expected one of {', '.join(SETTINGS)})")
+            if key not in ("kind", *FILE_SETTINGS):
+                raise SettingError(key, "not a setting of python tasks (the file defines the task)")
+        given = {key: settings[key] for key in FILE_SETTINGS if key in settings}
+        values = {"function": "outputs", "settings": {}, **given}
+        _check_file_settings(values, name)
+        pairs = {key: tuple(values[key]) if values.get(key) is not None else None for key in ("inputs", "values")}
+        return cls(FILE_KIND, file=values["file"], function=values["function"], sample=values.get("sample"),
+                   arguments=dict(values["settings"]), **pairs)  # fmt: skip
+
     def settings(self) -> dict:
-        """``kind``, ``variant`` and the settings of this kind: what :meth:`from_settings` reads back."""
+        """``kind``, ``variant`` and the settings of this kind: what :meth:`from_settings` reads back (a python
+        task: ``kind`` and the settings given, no variant)."""
+        if self.kind == FILE_KIND:
+            return {"kind": self.kind, **{k: v for k, v in self._file_settings().items() if v is not None}}
         return {"kind": self.kind, "variant": self.variant, **{k: getattr(self, k) for k in KIND_SETTINGS[self.kind]}}
+
+    @property
+    def label(self) -> str:
+        """The task in messages: ``relu (seminar)``, ``tasks/cumsum.py:outputs``."""
+        return f"{self.file}:{self.function}" if self.kind == FILE_KIND else f"{self.kind} ({self.variant})"
 
     def check_length(self, n: int, name: Callable[[str], str] = str) -> None:
         """Raise :class:`SettingError` (key ``n``) unless ``n`` is a sequence length this task has.
@@ -124,9 +219,53 @@ class Task:
                 f"{name('n')} = {n} (it would act as {name('m')} = {n - 1})",
             )
 
+    def check_at(self, n: int, name: Callable[[str], str] = str) -> None:
+        """Everything a config is checked with at length n before any job runs: :meth:`check_length`,
+        :meth:`check_window` and, for a python task, :meth:`check_file`."""
+        self.check_length(n, name)
+        self.check_window(n, name)
+        if self.kind == FILE_KIND:
+            self.check_file(n)
+
+    def check_file(self, n: int, count: int = PLANNING_SAMPLES, seed: int = 0) -> None:
+        """A python task's file and functions, run on a small seeded batch at length n: the file and functions
+        there and importable, the settings accepted, inputs and outputs integer arrays of the right shape within
+        their ranges, both functions deterministic, and each sample's CoT a function of that sample alone.
+        Any problem is a :class:`SettingError` naming the file, the function and the config key."""
+        where = f"{self.file}, {self.function}()"
+        with _file_errors():
+            task_files.check_signature(self.file, self.function, "function", np.zeros((1, n), np.int64),
+                                       **self.arguments)  # fmt: skip
+            if self.sample is not None:
+                rng = np.random.default_rng(seed)
+                task_files.check_signature(self.file, self.sample, "sample", rng, count, n, **self.arguments)
+            x = self.sample_inputs(n, count, seed)
+            if self.sample is not None:
+                again = self.sample_inputs(n, count, seed)
+                if not np.array_equal(x, again):
+                    raise SettingError("sample", f"{self.file}, {self.sample}(): two draws from the same seed differ "
+                                                 f"({task_files.first_difference(x, again)}): draw from the rng it is "
+                                                 "given, nothing else")  # fmt: skip
+            y = self.outputs(x)
+            again = self.outputs(x)
+            if not np.array_equal(y, again):
+                raise SettingError("function", f"{where}: not deterministic: two calls on the same inputs differ "
+                                               f"({task_files.first_difference(y, again)})")  # fmt: skip
+            alone = np.concatenate([self.outputs(x[:1]), self.outputs(x[::-1])[::-1][1:]])
+            if not np.array_equal(y, alone):
+                raise SettingError("function", f"{where}: a sample's CoT depends on the other samples of the batch "
+                                               f"(in a batch, then alone or reordered: "
+                                               f"{task_files.first_difference(y, alone)})")  # fmt: skip
+
+    def _input_range(self, n: int) -> tuple[int, int]:
+        """The range inputs are drawn from uniformly (a python task with a sample function: its values')."""
+        if self.kind == FILE_KIND:
+            return self.inputs or self.values
+        return {"index": (1, n - 1), "prod": (0, 9)}.get(self.kind, (self.value_min, self.value_max))
+
     def input_count(self, n: int) -> int:
-        """How many distinct inputs the task has at length n."""
-        low, high = {"index": (1, n - 1), "prod": (0, 9)}.get(self.kind, (self.value_min, self.value_max))
+        """How many distinct inputs the task has at length n (a python task with a sample function: at most)."""
+        low, high = self._input_range(n)
         return (high - low + 1) ** n
 
     def sample_inputs(self, n: int, count: int, seed: int) -> np.ndarray:
@@ -141,7 +280,10 @@ class Task:
         if self.kind == "index":
             yield from _python_randint_chunks(seed, 1, n - 1, count, n, rows)
             return
-        low, high = (0, 9) if self.kind == "prod" else (self.value_min, self.value_max)  # as input_count
+        if self.kind == FILE_KIND and self.sample is not None:
+            yield from self._sampled_chunks(n, count, seed, rows)
+            return
+        low, high = self._input_range(n)
         # Blocks of rows draw the same numbers as one call, and as one call of size n per sample:
         # for ranges below 2**32, numpy draws 32-bit words from a stream that keeps the second
         # half of each 64-bit output across calls.
@@ -149,9 +291,25 @@ class Task:
         for start in range(0, count, rows):
             yield rng.integers(low, high + 1, size=(min(rows, count - start), n), dtype=np.int64)
 
+    def _sampled_chunks(self, n: int, count: int, seed: int, rows: int) -> Iterator[np.ndarray]:
+        """A python task's inputs from its sample function: one generator seeded with ``seed``, called once per
+        block of at most ``rows`` samples (the block size is part of the stream)."""
+        rng = np.random.default_rng(seed)
+        with _file_errors():
+            for start in range(0, count, rows):
+                block = min(rows, count - start)
+                drawn = task_files.call(self.file, self.sample, "sample", rng, block, n, **self.arguments)
+                yield task_files.checked_array(drawn, (block, n), *self.values, f"{self.file}, {self.sample}()",
+                                               "sample")  # fmt: skip
+
     def outputs(self, x: np.ndarray) -> np.ndarray:
         """The forward CoT ``y`` for inputs ``x`` (shape ``(N, L)``)."""
         x = np.asarray(x, dtype=np.int64)
+        if self.kind == FILE_KIND:
+            with _file_errors():
+                y = task_files.call(self.file, self.function, "function", x.copy(), **self.arguments)
+                return task_files.checked_array(y, x.shape, *self.values, f"{self.file}, {self.function}()",
+                                                "function")  # fmt: skip
         return {"relu": self._relu, "square": self._square, "index": self._index, "prod": self._prod}[self.kind](x)
 
     def _relu(self, x):
@@ -200,6 +358,9 @@ class Task:
 
     def value_range(self, n: int) -> tuple[int, int]:
         """Smallest and largest integer an input or output can hold at length n."""
+        if self.kind == FILE_KIND:
+            low, high = self._input_range(n)
+            return min(low, self.values[0]), max(high, self.values[1])
         if self.kind == "index":
             return 1, n - 1
         if self.kind == "prod":
@@ -209,6 +370,10 @@ class Task:
         p = self.modulus
         low, high = (-(p // 2), p - 1 - p // 2) if self.variant == "seminar" else (-((p - 1) // 2), p // 2)
         return min(low, self.value_min), max(high, self.value_max)
+
+
+def _listed(pair):
+    return None if pair is None else list(pair)
 
 
 def _python_randint_chunks(seed: int, low: int, high: int, count: int, n: int, rows: int) -> Iterator[np.ndarray]:

@@ -1,7 +1,10 @@
 rule generate:
     input:
         order=searched_order,
-        code=package_files("tasks.py", "orders.py", "datafiles.py", "generate.py"),
+        task=PLAN.task_file,
+        code=package_files(
+            "tasks.py", "task_files.py", "orders.py", "datafiles.py", "generate.py"
+        ),
     output:
         train=f"{RUN}/data.train",
         test=f"{RUN}/data.test",

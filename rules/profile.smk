@@ -1,7 +1,13 @@
 rule profile_data:
     input:
+        task=PLAN.task_file,
         code=package_files(
-            "tasks.py", "orders.py", "datafiles.py", "generate.py", "candidates.py"
+            "tasks.py",
+            "task_files.py",
+            "orders.py",
+            "datafiles.py",
+            "generate.py",
+            "candidates.py",
         ),
     output:
         train=f"{PROFILE}/data.train",
@@ -20,9 +26,11 @@ rule profile:
     input:
         train=f"{PROFILE}/data.train",
         validation=f"{PROFILE}/data.valid",
+        task=PLAN.task_file,
         code=package_files(
             "config.py",
             "tasks.py",
+            "task_files.py",
             "training.py",
             "candidates.py",
             "baseline.py",

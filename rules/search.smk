@@ -1,8 +1,10 @@
 rule search_round:
     input:
         survivors=previous_round,
+        task=PLAN.task_file,
         code=package_files(
             "tasks.py",
+            "task_files.py",
             "candidates.py",
             "config.py",
             "training.py",

@@ -3,7 +3,8 @@ rule train:
         train=f"{RUN}/data.train",
         test=f"{RUN}/data.test",
         order=searched_order,
-        code=package_files("config.py", "tasks.py", "training.py"),
+        task=PLAN.task_file,
+        code=package_files("config.py", "tasks.py", "task_files.py", "training.py"),
     output:
         model=directory(f"{REPLICATE}/model"),
     log:
