@@ -90,7 +90,8 @@ def function(file: str, name: str, key: str):
 
 
 def check_signature(file: str, name: str, key: str, *args, **settings) -> None:
-    """Refuse settings the function does not take (or arguments it lacks), before it is called."""
+    """Refuse settings the function does not take (or arguments it lacks), before it is called: config key
+    ``settings``."""
     found = function(file, name, key)
     try:
         signature = inspect.signature(found)
@@ -99,9 +100,8 @@ def check_signature(file: str, name: str, key: str, *args, **settings) -> None:
     try:
         signature.bind(*args, **settings)
     except TypeError as error:
-        raise TaskFileError("settings" if settings else key,
-                            f"{file}, {name}{signature}: cannot be called with the inputs and settings "
-                            f"{settings or '{}'}: {error}") from None  # fmt: skip
+        raise TaskFileError("settings", f"{file}, {name}{signature}: cannot be called with the inputs and settings "
+                                        f"{settings or '{}'}: {error}") from None  # fmt: skip
 
 
 def call(file: str, name: str, key: str, *args, **settings):
