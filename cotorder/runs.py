@@ -31,7 +31,7 @@ from . import config as configuration
 from . import search, validation
 from .candidates import MAX_CANDIDATES, candidate_orders
 from .orders import check_permutation, order_positions, random_permutation
-from .tasks import SETTINGS, SettingError, Task
+from .tasks import FILE_KIND, SETTINGS, SettingError, Task
 
 # The seminar's split sizes and seeds: the defaults of the workflow and of the generator CLI.
 SPLIT_DEFAULTS = {"train_samples": 100_000, "test_samples": 1_000, "train_seed": 42}
@@ -277,6 +277,9 @@ def plan(config: Mapping) -> Plan:
     for name in selected:
         if name not in tasks:
             raise ConfigError(f"run_tasks: {name!r}: no such task (tasks: {', '.join(tasks)})")
+    for name, entry in tasks.items():  # a task file's problem first, named by its task's keys (not by a search's)
+        if entry.get("kind") == FILE_KIND:
+            _task_at(name, entry, entry["n"])
     searches = {name: _search(name, entry, tasks) for name, entry in config.get("searches", {}).items()}
     # A search's found order is a direction: <search> (its first seed's) or <search>_seed<seed>.
     search_directions = {}
@@ -313,12 +316,30 @@ def plan(config: Mapping) -> Plan:
     return Plan(runs, selected, tuple(tasks), direction_names, profiles, searches, search_directions, pick_directions)
 
 
+def _task(name: str, entry: Mapping) -> Task:
+    """The task a config's task entry describes; a bad setting is the line naming its key."""
+    try:
+        return Task.from_settings({key: value for key, value in entry.items() if key in SETTINGS})
+    except SettingError as error:
+        where = f"tasks.{name}"
+        raise ConfigError(f"{where}.{error.key}: {error.message}" if error.key else f"{where}: {error}") from None
+
+
+def _task_at(name: str, entry: Mapping, lengths) -> Task:
+    """:func:`_task`, checked at each sequence length: a python task's file imported and its functions run on a
+    small seeded batch at each n (:meth:`cotorder.tasks.Task.check_at`)."""
+    task = _task(name, entry)
+    for n in lengths:
+        try:
+            task.check_at(n)
+        except SettingError as error:
+            raise ConfigError(f"tasks.{name}.{error.key}: {error.message}") from None
+    return task
+
+
 def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mapping = MappingProxyType({})) -> list[Run]:
     where = f"tasks.{name}"
-    try:
-        task = Task.from_settings({key: value for key, value in entry.items() if key in SETTINGS})
-    except SettingError as error:
-        raise ConfigError(f"{where}.{error.key}: {error.message}" if error.key else f"{where}: {error}") from None
+    task = _task(name, entry)
     splits = {**default_splits(task.kind), **{key: entry[key] for key in SPLIT_KEYS if key in entry}}
     if splits["test_seed"] == splits["train_seed"]:  # refused, not redrawn: another seed is the user's to give
         given = {key: "" if key in entry else " (its default)" for key in ("train_seed", "test_seed")}
@@ -343,11 +364,7 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mappi
             raise ConfigError(f"{where}.train.{key}: {owner}, not by the workflow config")
     if "seeds" in entry and "seed" in (entry.get("train") or {}):
         raise ConfigError(f"{where}.seeds: give the training seeds either as seeds or as train.seed, not both")
-    for n in entry["n"]:
-        try:  # a python task: its file imported and its functions run on a small seeded batch at this n
-            task.check_at(n)
-        except SettingError as error:
-            raise ConfigError(f"{where}.{error.key}: {error.message}") from None
+    _task_at(name, entry, entry["n"])
     runs = []
     for n in entry["n"]:
         for direction in entry["directions"]:

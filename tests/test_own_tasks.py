@@ -1,10 +1,14 @@
 """A task written in the user's own Python file (kind: python): the examples, the checks, and the whole pipeline."""
 
+import json
+import shutil
 import textwrap
 
 import numpy as np
+import pandas as pd
 import pytest
-from conftest import ROOT
+import yaml
+from conftest import ROOT, copy_workflow, ok, planned_jobs, snakemake
 
 from cotorder.datafiles import DataFormatError
 from cotorder.generate import write_run_data
@@ -277,3 +281,74 @@ def test_a_later_batch_outside_values_stops_generation_in_one_line(tmp_path, mon
     task.check_file(4)  # 32 samples of 4: a sum below 2000
     with pytest.raises(SettingError, match=r"^values: own.py, outputs\(\): returned 13 \(sample \d+, step \d\), "):
         task.outputs(task.sample_inputs(4, 1000, 0))
+
+
+# ---------------------------------------------------------------- the whole pipeline, tiny
+
+TINY_MODEL = {"d_model": 32, "decoder_ffn_dim": 64, "encoder_ffn_dim": 64, "max_sequence_length": 16, "dropout": 0.0}
+TINY_TRAIN = {"max_steps": 4, "batch_size": 32, "save_steps": 2, "logging_steps": 2, "learning_rate": 1e-3}
+TINY_PROFILE = {"task": "own", "n": 4, "train_samples": 300, "validation_samples": 20, "score_points": 2,
+                "model": {"d_model": 32, "decoder_ffn_dim": 64, "dropout": 0.0},
+                "train": {"max_steps": 4, "batch_size": 32, "learning_rate": 1e-3}}  # fmt: skip
+OWN_TINY = {
+    "run_tasks": ["own"],
+    "tasks": {
+        "own": {"kind": "python", "file": "tasks/own.py", "inputs": [0, 4], "values": [0, 4], "settings": {"p": 5},
+                "n": [4], "directions": ["forward"], "train_samples": 300, "test_samples": 40, "model": TINY_MODEL,
+                "train": TINY_TRAIN},
+        "relu": {"kind": "relu", "n": [4], "directions": ["forward"], "train_samples": 300, "test_samples": 40},
+    },
+    "profiles": {"own_profile": {**TINY_PROFILE, "seeds": [1],
+                                 "candidates": {"kind": "forward_plus_random", "count": 3, "seed": 1}}},
+    "searches": {"own_search": {**TINY_PROFILE, "depth": 1, "local": False, "initial": {"kind": "random"}}},
+}  # fmt: skip
+# Every job run with one thread, two at a time; the targets: a run's metrics, a profile's and a search's results (not
+# the summaries and plots, which know nothing of the task), and the data of a built-in task beside it.
+OWN = ["--cores", "2", "--configfile", "own.yaml", "--set-threads", "train=1", "evaluate=1", "profile=1",
+       "search_round=1"]  # fmt: skip
+TARGETS = [
+    "results/own/n=4/forward/seed=42/metrics.json",
+    "results/profiles/own_profile/seed=1/losses.csv",
+    "results/searches/own_search/seed=0/order.json",
+    "results/relu/n=4/forward/data.test",
+]
+
+
+def test_a_python_task_runs_through_the_pipeline_and_its_file_reruns_only_its_jobs(tmp_path):
+    """Generation, training, evaluation, a profile and a search of a task in the user's file (seconds); editing the
+    file plans that task's jobs again and not the built-in task's beside it; a file that fails its checks stops
+    Snakemake before any job, in one line."""
+    folder = copy_workflow(tmp_path)
+    (folder / "tasks").mkdir()
+    shutil.copy(EXAMPLES / "cumsum.py", folder / "tasks" / "own.py")
+    (folder / "own.yaml").write_text(yaml.safe_dump(OWN_TINY))
+    ok(snakemake(folder, *TARGETS, *OWN))
+    results = folder / "results"
+    assert json.loads((results / "own/n=4/forward/seed=42/metrics.json").read_text())["order"] == [0, 1, 2, 3]
+    for line in (results / "own/n=4/forward/data.test").read_text().splitlines():
+        x, y = (list(map(int, part.split())) for part in line.split(" : "))
+        assert y == [sum(x[: i + 1]) % 5 for i in range(4)]
+    losses = pd.read_csv(results / "profiles/own_profile/seed=1/losses.csv", dtype={"label": str})
+    assert len(losses) == 3 and losses["baseline"].notna().all()
+    assert sorted(json.loads((results / "searches/own_search/seed=0/order.json").read_text())["order"]) == [0, 1, 2, 3]
+
+    # The file edited: its data and everything after them again, for this task only; relu's data is not planned.
+    with open(folder / "tasks" / "own.py", "a") as handle:
+        handle.write("\n# edited\n")
+    jobs = planned_jobs(ok(snakemake(folder, *TARGETS, *OWN, "--dry-run")).stdout)
+    own = "task=own, n=4, direction=forward"
+    assert jobs == {
+        "generate": [own],
+        "train": [f"{own}, seed=42"],
+        "evaluate": [f"{own}, seed=42"],
+        "profile_data": ["profile=own_profile"],
+        "profile": ["profile=own_profile, seed=1"],
+        "search_round": ["search=own_search, seed=0, round=1"],
+        "search_result": ["search=own_search, seed=0"],
+    }
+
+    # A file that fails its checks: Snakemake stops before any job, in the planner's one line.
+    (folder / "tasks" / "own.py").write_text("def outputs(x, p):\n    return x // 0 + 9\n")
+    result = snakemake(folder, *TARGETS, *OWN, "--dry-run")
+    assert result.returncode != 0 and 'File "' not in result.stderr
+    assert "workflow config, tasks.own.values: tasks/own.py, outputs(): returned 9 (sample 1, step 1)" in result.output
