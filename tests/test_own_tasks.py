@@ -1,6 +1,7 @@
 """A task written in the user's own Python file (kind: python): the examples, the checks, and the whole pipeline."""
 
 import json
+import runpy
 import shutil
 import textwrap
 
@@ -352,3 +353,20 @@ def test_a_python_task_runs_through_the_pipeline_and_its_file_reruns_only_its_jo
     result = snakemake(folder, *TARGETS, *OWN, "--dry-run")
     assert result.returncode != 0 and 'File "' not in result.stderr
     assert "workflow config, tasks.own.values: tasks/own.py, outputs(): returned 9 (sample 1, step 1)" in result.output
+
+
+def test_the_own_tasks_experiment_plans_the_three_examples(tmp_path):
+    """experiments/own_tasks.yaml: each example's runs, profile (sigma among its candidates) and the search."""
+    folder = copy_workflow(tmp_path)
+    shutil.copytree(ROOT / "examples", folder / "examples")
+    result = ok(snakemake(folder, "--dry-run", "--configfile", "experiments/own_tasks.yaml"))
+    jobs = planned_jobs(result.stdout)
+    assert sorted(jobs["profile_data"]) == ["profile=cumsum_n8", "profile=delay_n8", "profile=scrambled_n8"]
+    assert len(jobs["profile"]) == 3 * 3 and len(jobs["search_round"]) == 9 * 3  # 3 global + 6 local rounds a seed
+    runs = {"cumsum": ["forward", "inverse"], "delay": ["forward", "inverse"],
+            "scrambled": ["forward", "inverse", "scrambled_search", "sigma"]}  # fmt: skip
+    assert sorted(jobs["generate"]) == [f"task={t}, n=8, direction={d}" for t in sorted(runs) for d in runs[t]]
+    config = yaml.safe_load((ROOT / "experiments/own_tasks.yaml").read_text())
+    sigma = config["permutations"]["sigma"]["positions"]
+    assert sigma == [2, 4, 3, 6, 5, 0, 1, 7] == runpy.run_path(str(EXAMPLES / "scrambled_relu.py"))["sigma"](8)
+    assert sigma in config["profiles"]["cumsum_n8"]["candidates"]["orders"]
