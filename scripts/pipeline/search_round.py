@@ -11,18 +11,20 @@ from cotorder.devices import DEFAULT_GPU_SLOTS, claim_gpu
 log_to(snakemake.log[0], "a")  # appended: a resumed round keeps the interrupted round's log
 claim_gpu(snakemake.config.get("gpu_slots", DEFAULT_GPU_SLOTS))  # before torch is imported
 
-from cotorder.datafiles import atomic_write  # noqa: E402
-from cotorder.profiling import run_round  # noqa: E402
 from cotorder.search import KeptFileError, read_kept  # noqa: E402
 
 settings = snakemake.params.round
 if snakemake.input.survivors:
-    try:  # the round before's orders, checked: a corrupt file is named, not this round's mixture
+    try:  # the round before's orders, checked before torch is loaded: a corrupt file is named, not this round's
         survivors = read_kept(snakemake.input.survivors[0], settings["replicate"]["data"]["n"])["kept"]
     except KeptFileError as error:
         sys.exit(str(error))
 else:
     survivors = settings["initial"]
+
+from cotorder.datafiles import atomic_write  # noqa: E402
+from cotorder.profiling import run_round  # noqa: E402
+
 result = run_round(settings["replicate"], settings["move"], settings["size"], settings["keep"], survivors,
                    Path(snakemake.output.kept).parent, num_threads=snakemake.threads,
                    per_block=settings.get("per_block", False))  # fmt: skip
