@@ -30,33 +30,31 @@ def dataset_dir(root: str | os.PathLike, kind: str, n: int, m: int | None = None
     return Path(root) / (f"n={n}_m={m}" if kind == "index" else f"n={n}")
 
 
-def _positive(flag: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{flag} must be an integer, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{flag} must be at least 1, got {value}")
-        return value
-
-    return parse
-
-
 MAX_SEED = 2**32 - 1  # numpy's seeds end there
 
 
-def _seed(flag: str):
+def integer_flag(flag: str, low: int, high: int | None = None):
+    """An argparse type: an integer of at least ``low`` (and at most ``high``), else one line naming ``flag``."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{flag} must be an integer, got {text!r}") from None
-        if not 0 <= value <= MAX_SEED:
-            raise argparse.ArgumentTypeError(f"{flag} must be 0 to {MAX_SEED}, got {value}")
+        if value < low or (high is not None and value > high):
+            bounds = f"at least {low}" if high is None else f"{low} to {high}"
+            raise argparse.ArgumentTypeError(f"{flag} must be {bounds}, got {value}")
         return value
 
     return parse
+
+
+def _positive(flag: str):
+    return integer_flag(flag, 1)
+
+
+def _seed(flag: str):
+    return integer_flag(flag, 0, MAX_SEED)
 
 
 def build_parser(kind: str) -> argparse.ArgumentParser:

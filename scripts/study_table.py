@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cotorder.generate_cli import MAX_SEED, integer_flag  # noqa: E402
 from cotorder.runs import ConfigError, plan  # noqa: E402
 from cotorder.schema import config_file_problem, duplicate_key, load_schema, merged_files, schema_error  # noqa: E402
 from cotorder.study import (  # noqa: E402
@@ -30,16 +31,6 @@ from cotorder.study import (  # noqa: E402
     replicate_ranks,
     study_table,
 )
-
-
-def seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value}: seeds are 0 or more")
-    return value
 
 
 def configured(files: list[Path], parser) -> tuple[str, dict]:
@@ -69,7 +60,9 @@ def main(argv=None):
     )
     parser.add_argument("results", type=Path, nargs="?", help="the results folder (default: the config's `results`)")
     parser.add_argument("--criteria", nargs="+", choices=CRITERIA, default=list(CRITERIA))
-    parser.add_argument("--seeds", nargs="+", type=seed, help="the seeds to report (default: all)")
+    parser.add_argument(
+        "--seeds", nargs="+", type=integer_flag("--seeds", 0, MAX_SEED), help="the seeds to report (default: all)"
+    )
     parser.add_argument("--configfile", nargs="+", type=Path, help="the study's config overlays: read its seeds only")
     args = parser.parse_args(argv)
     profiles = None

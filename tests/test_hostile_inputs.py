@@ -332,7 +332,7 @@ def test_study_table_of_a_profile_without_forward_among_its_candidates(tmp_path)
     [
         (["9"], "--seeds 9: no replicate of that seed (seeds read: 0 1)"),
         (["0", "7", "9"], "--seeds 7 9: no replicate of that seed"),
-        (["-1"], "argument --seeds: -1: seeds are 0 or more"),
+        (["-1"], "argument --seeds: --seeds must be 0 to 4294967295, got -1"),
     ],
 )
 def test_study_table_refuses_seeds_it_has_no_replicate_of(tmp_path, seeds, words):
