@@ -50,8 +50,8 @@ def _shifted(written, low: int, high: int) -> np.ndarray:
 
 
 def _previous(written: np.ndarray, start: int) -> np.ndarray:
-    """The value written before each token of ``written`` (``start`` at place 0)."""
-    return np.concatenate([np.full((len(written), 1), start), written[:, :-1]], axis=1)
+    """The value written before each token of ``written`` (``(..., n)``; ``start`` at place 0)."""
+    return np.concatenate([np.full(written.shape[:-1] + (1,), start), written[..., :-1]], axis=-1)
 
 
 def _counts(written: np.ndarray, groups: np.ndarray, count: int, size: int) -> np.ndarray:
@@ -189,6 +189,6 @@ def order_baselines(
         pairs = _counts(written, assignment, len(orders), size)
         tables, table = _smoothed(pairs, order_prior, _pooled(pairs, prior)), np.arange(len(orders))[:, None, None]
     validation = np.asarray(validation_y, dtype=np.int64)[:, orders].transpose(1, 0, 2) - low  # (T, M, n)
-    previous = np.concatenate([np.full(validation.shape[:2] + (1,), size), validation[:, :, :-1]], axis=2)
+    previous = _previous(validation, size)
     losses = -np.log(tables[table, np.arange(validation.shape[2]), previous, validation]).mean(axis=(1, 2))
     return Baselines(losses, float(prior), float(order_prior))
