@@ -272,13 +272,15 @@ def _profile_candidates(replicate: dict, candidates, folder: Path, num_threads=N
 # ---------------------------------------------------------------- plot
 
 
-def plot_profile(summary: pd.DataFrame, tables: dict, verdict: dict, path, title: str = "", curves: int = 5) -> None:
+def plot_profile(summary: pd.DataFrame, tables: dict, verdict: dict, tokens: pd.DataFrame, path, title: str = "",
+                 curves: int = 5) -> None:  # fmt: skip
     """A profile over its replicates (:mod:`cotorder.evidence`), its verdict and whether its ranking follows the
     token statistics in the title.  Top left: every order's mean score by rank, ± its standard deviation over
     seeds, each seed's score, its no-learning baseline, forward and inverse marked.  Top right: the loss over
     training (mean over seeds) of the ``curves`` best and worst orders and of forward and inverse.  Bottom left:
     each seed's rank of every order against the mean rank.  Bottom right: every order's rank by the model's mean
-    score against its rank by the no-learning baseline's, with Spearman's ρ of the two rankings per seed."""
+    score against its rank by the no-learning baseline's, with Spearman's ρ of the two rankings per seed
+    (``tokens``: :func:`cotorder.evidence.baseline_agreement` of ``tables``)."""
     import textwrap
 
     import matplotlib
@@ -286,9 +288,9 @@ def plot_profile(summary: pd.DataFrame, tables: dict, verdict: dict, path, title
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .evidence import baseline_agreement, token_statement
+    from .evidence import token_statement
 
-    figure, ((left, middle), (right, tokens)) = plt.subplots(2, 2, figsize=(15, 10), layout="constrained")
+    figure, ((left, middle), (right, against)) = plt.subplots(2, 2, figsize=(15, 10), layout="constrained")
     left.errorbar(summary["rank"], summary["score_mean"], yerr=summary["score_sd"].fillna(0), fmt=".", color="0.4",
                   ecolor="0.75", label="mean ± sd over seeds")  # fmt: skip
     left.plot(summary["rank"], summary["baseline"], color="tab:purple", linewidth=1, label="no-learning baseline")
@@ -323,21 +325,20 @@ def plot_profile(summary: pd.DataFrame, tables: dict, verdict: dict, path, title
     rho = f"Spearman's ρ {pairs.mean():.2f} ({pairs.min():.2f} to {pairs.max():.2f})" if len(pairs) else "one seed"
     right.set(xlabel="rank by mean score", ylabel="the seed's rank", title=f"rank agreement: {rho}")
     right.legend(fontsize=8)
-    rows = baseline_agreement(tables)
     for label, colour in (("forward", "tab:green"), ("inverse", "tab:red"), ("", "0.4")):
         shown = summary[summary["label"] == label]
         if len(shown):
-            tokens.plot(shown["baseline_rank"], shown["rank"], "o" if label else ".", color=colour,
+            against.plot(shown["baseline_rank"], shown["rank"], "o" if label else ".", color=colour,
                         markersize=9 if label else 5, label=label or "other orders")  # fmt: skip
-    tokens.plot([1, len(summary)], [1, len(summary)], color="0.6", linewidth=0.8)
-    rho = ", ".join(f"{row.spearman:.2f}" for row in rows.itertuples())
-    tokens.set(xlabel="rank by the no-learning baseline (mean over seeds; 1 = lowest loss)",
+    against.plot([1, len(summary)], [1, len(summary)], color="0.6", linewidth=0.8)
+    rho = ", ".join(f"{row.spearman:.2f}" for row in tokens.itertuples())
+    against.set(xlabel="rank by the no-learning baseline (mean over seeds; 1 = lowest loss)",
                ylabel="rank by the model's mean score",
                title=textwrap.fill(f"token statistics: Spearman's ρ with the model, by seed: {rho}", 75))  # fmt: skip
-    tokens.legend(fontsize=8)
+    against.legend(fontsize=8)
     seeds = ", ".join(str(seed) for seed in tables)
     head = f"{title or 'loss profile'} (seeds {seeds}): {verdict['verdict'].upper()}"
-    lines = [head, *textwrap.wrap(verdict["reason"], 150), *textwrap.wrap(token_statement(rows)["statement"], 150)]
+    lines = [head, *textwrap.wrap(verdict["reason"], 150), *textwrap.wrap(token_statement(tokens)["statement"], 150)]
     figure.suptitle("\n".join(lines), fontsize=10)
 
     with atomic_write(path) as handle:

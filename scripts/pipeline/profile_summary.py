@@ -28,7 +28,7 @@ repeated = {"verdict": found["verdict"], "verdict_reason": found["reason"], **rh
             "follows_tokens": follows["explained"], "tokens_statement": follows["statement"]}  # fmt: skip
 write_table(summary.assign(**repeated), snakemake.output.summary)
 write_table(pairs, snakemake.output.agreement)
-plot_profile(summary, tables, found, snakemake.output.plot, title=f"loss profile {snakemake.wildcards.profile}")
+plot_profile(summary, tables, found, tokens, snakemake.output.plot, title=f"loss profile {snakemake.wildcards.profile}")
 print(summary.head(10).to_string(index=False))
 print(f"rank agreement (Spearman) between seeds: {pairs['spearman'].round(3).tolist()}")
 print(f"verdict: {found['verdict']}: {found['reason']}")
