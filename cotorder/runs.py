@@ -337,7 +337,11 @@ def _task_at(name: str, entry: Mapping, lengths) -> Task:
     return task
 
 
-def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mapping = MappingProxyType({})) -> list[Run]:
+def _task_runs(
+    name: str, entry: Mapping, permutations: Mapping, found_orders: Mapping = MappingProxyType({})
+) -> list[Run]:
+    """A task entry's runs.  ``found_orders``: direction → the data spec of the search or profile whose found or
+    picked order it names (its order is read when its jobs run)."""
     where = f"tasks.{name}"
     task = _task(name, entry)
     splits = {**default_splits(task.kind), **{key: entry[key] for key in SPLIT_KEYS if key in entry}}
@@ -347,13 +351,13 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mappi
                           f"{given['train_seed']}: every test input would be a training input; give the two different "
                           "seeds")  # fmt: skip
     for direction in entry["directions"]:
-        if direction not in DIRECTIONS and direction not in permutations and direction not in searches:
+        if direction not in DIRECTIONS and direction not in permutations and direction not in found_orders:
             raise ConfigError(
                 f"{where}.directions: {direction!r}: expected forward, inverse, a name from `permutations`, "
                 "or a search's (<search> or <search>_seed<seed>)"
             )
-        if direction in searches:
-            found = searches[direction]
+        if direction in found_orders:
+            found = found_orders[direction]
             if found["task"] != task.settings() or entry["n"] != [found["n"]]:
                 raise ConfigError(
                     f"{where}.directions: {direction!r}: that search is for {found['task']['kind']} at n = "
@@ -369,7 +373,7 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mappi
     for n in entry["n"]:
         for direction in entry["directions"]:
             # A search's order is known once the search has run: its jobs read it (training_config's order).
-            positions = None if direction in searches else _positions(direction, n, permutations, name)
+            positions = None if direction in found_orders else _positions(direction, n, permutations, name)
             training = _training(task, n, positions or "forward", entry, f"{where} (n = {n}, {direction})")
             evaluation = {
                 "order": positions,
@@ -378,7 +382,7 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping, searches: Mappi
                 "precision": training["train"]["precision"],
             }
             data = {"task": task.settings(), "n": n, "positions": positions, **splits}
-            if direction in searches:
+            if direction in found_orders:
                 data["search"] = training["data"]["order"] = direction
             seeds = tuple(entry.get("seeds", [training["train"]["seed"]]))
             training["train"]["seed"] = seeds[0]
