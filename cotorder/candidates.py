@@ -19,11 +19,11 @@ MAX_CANDIDATES = 5040
 
 
 def candidate_orders(
-    n: int, kind: str | None = None, count: int | None = None, seed: int = 0, orders=None, include=()
+    n: int, kind: str | None = None, count: int | None = None, seed: int = 0, orders=None, include=(), named=None
 ) -> list[list[int]]:
     """The candidate orders: ``orders`` as given, or ``count`` orders: the named ones in ``include``
-    (``forward``, ``inverse``; ``forward_plus_random`` includes forward) first, then distinct random
-    ones drawn from ``seed``."""
+    (``forward``, ``inverse`` or a name of ``named``, name → positions; ``forward_plus_random`` includes
+    forward) first, then distinct random ones drawn from ``seed``."""
     if orders is not None:
         if len(orders) > MAX_CANDIDATES:
             raise ValueError(f"{len(orders)} orders given, above the cap of {MAX_CANDIDATES} candidates a profile")
@@ -34,10 +34,12 @@ def candidate_orders(
         return checked
     if kind not in CANDIDATE_KINDS:
         raise ValueError(f"unknown candidate set {kind!r} (expected {', '.join(CANDIDATE_KINDS)} or a list of orders)")
-    named = list(dict.fromkeys((["forward"] if kind == "forward_plus_random" else []) + list(include)))
-    chosen = list(dict.fromkeys(tuple(order_positions(name, n)) for name in named))  # n = 1 would merge them
+    included = list(dict.fromkeys((["forward"] if kind == "forward_plus_random" else []) + list(include)))
+    named = named or {}
+    given = [named[name] if name in named else order_positions(name, n) for name in included]
+    chosen = list(dict.fromkeys(map(tuple, given)))  # n = 1 would merge forward and inverse
     if count < len(chosen):
-        raise ValueError(f"count {count} is smaller than the {len(chosen)} orders included ({', '.join(named)})")
+        raise ValueError(f"count {count} is smaller than the {len(chosen)} orders included ({', '.join(included)})")
     if count > MAX_CANDIDATES:
         raise ValueError(f"count {count} is above the cap of {MAX_CANDIDATES} candidates a profile")
     chosen += map(tuple, random_orders(n, count - len(chosen), seed, exclude=chosen))

@@ -38,6 +38,7 @@ SPLIT_DEFAULTS = {"train_samples": 100_000, "test_samples": 1_000, "train_seed":
 TEST_SEEDS = {"relu": 123, "square": 43, "index": 43, "prod": 123, "python": 123}  # python: a file's task
 SPLIT_KEYS = ("train_samples", "test_samples", "train_seed", "test_seed")
 DIRECTIONS = ("forward", "inverse")  # named permutations come from the config's `permutations`
+EMPTY = MappingProxyType({})  # a default for mappings a function only reads
 # Training settings a workflow config may not give, and who sets them instead.
 SET_BY_PIPELINE = {
     "output_dir": "set by the pipeline's rules",
@@ -111,6 +112,7 @@ class Profile:
     scoring: dict  # rank_by, batch_size, device
     task: str = ""  # the name of its task in the config
     validate: int = 0  # how many candidates to train as runs for ground truth (cotorder/validation.py); 0: none
+    validate_directions: tuple = ()  # or: which of its task's directions to train as its ground truth
 
     @property
     def labelled(self) -> list[str]:
@@ -124,8 +126,16 @@ class Profile:
         return validation.pick_count(self.validate, len(self.labelled)) if self.validate else 0
 
     @property
+    def validated(self) -> bool:
+        """Whether it has a ground truth (``validate``)."""
+        return bool(self.validate or self.validate_directions)
+
+    @property
     def validation_directions(self) -> list[str]:
-        """The directions its ground truth trains: forward and inverse where they are candidates, then the picks."""
+        """The directions its ground truth trains: those named (``validate.directions``), or forward and inverse
+        where they are candidates, then the picks (``validate.orders``)."""
+        if self.validate_directions:
+            return list(self.validate_directions)
         picks = [f"{self.name}_pick{k}" for k in range(1, self.picks + 1)]
         return [*self.labelled, *picks] if self.validate else []
 
@@ -215,7 +225,7 @@ class Plan:
         return [
             pattern.format(profile=name, pick=k)
             for name, found in self.profiles.items()
-            if found.validate and profile in (None, name)
+            if found.validated and profile in (None, name)
             for k in (range(1, found.picks + 1) if "{pick}" in pattern else [None])
         ]
 
@@ -299,9 +309,11 @@ def plan(config: Mapping) -> Plan:
     for name, entry in tasks.items():
         for run in _task_runs(name, entry, permutations, searched):
             runs[run.task, run.n, run.direction] = run
-    profiles = {name: _profile(name, entry, tasks) for name, entry in config.get("profiles", {}).items()}
+    given = config.get("profiles", {})
+    profiles = {name: _profile(name, entry, tasks, permutations=permutations) for name, entry in given.items()}
     # A profile's ground truth (`validate`): forward, inverse and its picks (<profile>_pick<k>, the order read from
-    # the profile's summary) trained as runs of its task at its n, with the task's settings and seeds.
+    # the profile's summary), or the directions it names, trained as runs of its task at its n, with the task's
+    # settings and seeds (profiles naming the same directions of a task share their runs).
     pick_directions = {
         f"{name}_pick{k}": (name, k) for name, found in profiles.items() for k in range(1, found.picks + 1)
     }
@@ -337,9 +349,7 @@ def _task_at(name: str, entry: Mapping, lengths) -> Task:
     return task
 
 
-def _task_runs(
-    name: str, entry: Mapping, permutations: Mapping, found_orders: Mapping = MappingProxyType({})
-) -> list[Run]:
+def _task_runs(name: str, entry: Mapping, permutations: Mapping, found_orders: Mapping = EMPTY) -> list[Run]:
     """A task entry's runs.  ``found_orders``: direction → the data spec of the search or profile whose found or
     picked order it names (its order is read when its jobs run)."""
     where = f"tasks.{name}"
@@ -448,8 +458,11 @@ PROFILE_SETTINGS = {"validation_samples": 1000, "validation_seed": 7, "seeds": [
                     "rank_by": "mean", "scoring_batch_size": 512, "conditioning": "none"}  # fmt: skip
 
 
-def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None, candidates=None) -> Profile:
-    """A profile's parts; a search's rounds (``candidates`` given: a placeholder their jobs replace) share them."""
+def _profile(
+    name: str, entry: Mapping, tasks: Mapping, where: str | None = None, candidates=None, permutations=EMPTY
+) -> Profile:
+    """A profile's parts; a search's rounds (``candidates`` given: a placeholder their jobs replace) share them.
+    ``permutations``: the config's named orders, which ``candidates.include`` and ``validate.directions`` may name."""
     where = where or f"profiles.{name}"
     if entry["task"] not in tasks:
         raise ConfigError(f"{where}.task: {entry['task']!r}: no such task (tasks: {', '.join(tasks)})")
@@ -482,6 +495,16 @@ def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None
         raise ConfigError(f"{where}.score_points: {settings['score_points']} points in a run of {steps} steps")
     training["train"]["save_steps"] = max(1, math.ceil(steps / settings["score_points"]))
     training["train"]["save_total_limit"] = settings["score_points"] + 1
+    named = {}  # the named orders it includes or validates on, other than forward and inverse: their positions
+    validate = entry.get("validate", {})
+    for key, names in (("candidates.include", entry.get("candidates", {}).get("include", ())),
+                       ("validate.directions", validate.get("directions", ()))):  # fmt: skip
+        for direction in names:
+            if direction not in DIRECTIONS and direction not in permutations:
+                raise ConfigError(f"{where}.{key}: {direction!r}: expected forward, inverse or a name from "
+                                  "`permutations`")  # fmt: skip
+            if direction in permutations:
+                named[direction] = _positions(direction, n, permutations, entry["task"])
     if candidates is None:  # drawn last: at a large n, drawing takes longer than every check above
         given = entry["candidates"]
         count = len(given["orders"]) if "orders" in given else given.get("count")
@@ -495,6 +518,7 @@ def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None
                 given.get("seed", 0),
                 given.get("orders"),
                 given.get("include", ()),
+                named,
             )
         except ValueError as error:
             raise ConfigError(f"{where}.candidates: {error}") from None
@@ -515,12 +539,24 @@ def _profile(name: str, entry: Mapping, tasks: Mapping, where: str | None = None
     }
     scoring = {"rank_by": settings["rank_by"], "batch_size": settings["scoring_batch_size"],
                "device": training["train"]["device"]}  # fmt: skip
-    validate = entry.get("validate", {}).get("orders", 0)
-    if validate > len(candidates):
-        raise ConfigError(f"{where}.validate.orders: {validate} orders to train, but the profile has "
+    orders = validate.get("orders", 0)
+    if orders > len(candidates):
+        raise ConfigError(f"{where}.validate.orders: {orders} orders to train, but the profile has "
                           f"{len(candidates)} candidates")  # fmt: skip
+    directions = validate.get("directions", ())
+    trained = {}
+    for direction in directions:
+        positions = named.get(direction) or order_positions(direction, n)
+        if positions not in candidates:
+            raise ConfigError(f"{where}.validate.directions: {direction!r} (the order {positions}) is not among the "
+                              "profile's candidates; name it in candidates.include")  # fmt: skip
+        if tuple(positions) in trained:
+            raise ConfigError(f"{where}.validate.directions: {direction!r} is the same order as "
+                              f"{trained[tuple(positions)]!r} at n = {n}")  # fmt: skip
+        trained[tuple(positions)] = direction
     parts = map(canonical, (data, training, scoring))
-    return Profile(name, tuple(settings["seeds"]), *parts, task=entry["task"], validate=validate)
+    return Profile(name, tuple(settings["seeds"]), *parts, task=entry["task"], validate=orders,
+                   validate_directions=tuple(directions))  # fmt: skip
 
 
 def _check_profile_seeds(where: str, entry: Mapping, settings: Mapping, task: str, task_entry: Mapping, splits) -> None:

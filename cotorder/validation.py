@@ -135,18 +135,58 @@ def bootstrap_interval(x, y, resamples: int = BOOTSTRAP, seed: int = BOOTSTRAP_S
     return float(low), float(high)
 
 
-def correlations(table: pd.DataFrame) -> pd.DataFrame:
+def replicate_scores(table: pd.DataFrame, ranking: str) -> pd.Series:
+    """One replicate's ``losses.csv`` ``table``: each order's score under ``ranking`` (a name of :data:`RANKINGS`),
+    indexed by order."""
+    if ranking == "profile":
+        scores = table["score"]
+    elif ranking == "baseline":
+        scores = table["baseline"]
+    else:
+        scores = criterion_scores(table, ranking)
+    return pd.Series(scores.to_numpy(dtype=float), index=table["order"])
+
+
+def seed_correlations(table: pd.DataFrame, tables: dict) -> pd.DataFrame:
+    """Per ranking and replicate seed (``tables``: seed → the replicate's ``losses.csv``): Spearman's ρ between the
+    trained orders' success (``table``: :func:`validation_table`) and that replicate's ranking alone, and whether its
+    top trained order reached the trained orders' median success: how much the prediction varies between
+    replicates."""
+    median = float(table["success"].median())
+    success = table.set_index("order")["success"]
+    rows = []
+    for name in RANKINGS:
+        for seed, replicate in tables.items():
+            scores = replicate_scores(replicate, name).loc[success.index]
+            rows.append({"ranking": name, "seed": seed, "spearman": spearman(-scores.to_numpy(), success.to_numpy()),
+                         "top_at_least_median": bool(success[scores.idxmin()] >= median)})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def correlations(table: pd.DataFrame, tables: dict | None = None) -> pd.DataFrame:
     """Per ranking (:data:`RANKINGS`): Spearman's ρ between the trained orders' success and the ranking's goodness
     (minus the score: ρ > 0 when the orders ranked better trained to higher success), its bootstrap interval, ρ with
     the token accuracy instead (it still ranks when every order's success is 0 or 1), the number of orders; and, for
     the ranking's top trained order, its success against the trained orders' median.  ρ is empty (NaN) where success
-    is the same for every trained order: there is nothing to predict."""
+    is the same for every trained order: there is nothing to predict.  With the replicates' ``tables`` (seed →
+    ``losses.csv``), also per replicate (:func:`seed_correlations`): ρ's mean and sd over the replicates
+    (``seed_spearman_mean``, ``seed_spearman_sd``) and the share of replicates whose top trained order reached the
+    median (``seed_top_at_least_median``)."""
     rows = []
     median = float(table["success"].median())
+    per_seed = seed_correlations(table, tables).groupby("ranking", sort=False) if tables else None
     for name, column in RANKINGS.items():
         goodness = -table[column].to_numpy(dtype=float)
         low, high = bootstrap_interval(goodness, table["success"])
         top = table.loc[table[column].idxmin()]
+        seeds = {}
+        if per_seed is not None:
+            found = per_seed.get_group(name)
+            seeds = {
+                "seed_spearman_mean": float(found["spearman"].mean()),
+                "seed_spearman_sd": float(found["spearman"].std(ddof=1)) if len(found) > 1 else float("nan"),
+                "seed_top_at_least_median": float(found["top_at_least_median"].mean()),
+            }
         rows.append({
             "ranking": name,
             "spearman": spearman(goodness, table["success"]),
@@ -158,6 +198,7 @@ def correlations(table: pd.DataFrame) -> pd.DataFrame:
             "top_success": float(top["success"]),
             "median_success": median,
             "top_at_least_median": bool(top["success"] >= median),
+            **seeds,
         })  # fmt: skip
     return pd.DataFrame(rows)
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from cotorder.runs import ConfigError, plan
-from cotorder.validation import correlations, pick_positions, picked_orders, validation_table
+from cotorder.validation import correlations, pick_positions, picked_orders, seed_correlations, validation_table
 
 
 def test_picks_are_the_top_the_bottom_and_an_even_spread_between():
@@ -116,3 +116,66 @@ def test_without_validate_a_profile_adds_no_run():
 def test_validate_more_orders_than_candidates_is_refused():
     with pytest.raises(ConfigError, match=r"^profiles\.p\.validate\.orders: 7 orders to train, but the profile has 6"):
         plan({"tasks": {"relu": TASK}, "profiles": {"p": {**PROFILE, "validate": {"orders": 7}}}})
+
+
+def test_each_replicate_s_ranking_is_correlated_with_success_on_its_own():
+    orders = ["0 1 2", "1 0 2", "2 1 0", "0 2 1"]
+    success = {"0 1 2": 1.0, "1 0 2": 0.7, "2 1 0": 0.4, "0 2 1": 0.1}
+    tables = {  # seed 1 ranks the orders as success does, seed 2 the other way round; the baseline the same in both
+        1: losses(orders, [1.0, 1.1, 1.2, 1.3], [1.0, 2.0, 3.0, 4.0]),
+        2: losses(orders, [1.3, 1.2, 1.1, 1.0], [1.0, 2.0, 3.0, 4.0]),
+    }
+    summary = ranked_summary(orders, ["forward", "", "inverse", ""])
+    summary["score_mean"], summary["baseline"] = 1.15, [1.0, 2.0, 3.0, 4.0]
+    metrics = {order: [{"success_rate": s, "token_accuracy": s, "final_accuracy": s}] for order, s in success.items()}
+    table = validation_table(summary, tables, metrics)
+    per_seed = seed_correlations(table, tables).set_index(["ranking", "seed"])
+    assert per_seed.loc[("profile", 1), "spearman"] == pytest.approx(1.0)
+    assert per_seed.loc[("profile", 2), "spearman"] == pytest.approx(-1.0)
+    assert per_seed.loc[("mean", 1), "top_at_least_median"] and not per_seed.loc[("mean", 2), "top_at_least_median"]
+    by = correlations(table, tables).set_index("ranking")
+    assert by.loc["profile", "seed_spearman_mean"] == pytest.approx(0.0)
+    assert by.loc["profile", "seed_spearman_sd"] == pytest.approx(np.sqrt(2))
+    assert by.loc["profile", "seed_top_at_least_median"] == pytest.approx(0.5)
+    assert by.loc["baseline", "seed_spearman_mean"] == pytest.approx(1.0)
+    assert by.loc["baseline", "seed_spearman_sd"] == 0
+    assert "seed_spearman_mean" not in correlations(table)  # without the replicates: no per-replicate columns
+
+
+NAMED = {"g1": {"seed": 11}, "g2": {"seed": 12}, "g3": {"positions": [1, 0, 2, 3]}}
+SHARED = {**PROFILE, "candidates": {**PROFILE["candidates"], "include": ["inverse", "g1", "g2", "g3"]},
+          "validate": {"directions": ["forward", "inverse", "g1", "g2", "g3"]}}  # fmt: skip
+
+
+def test_validate_directions_trains_the_named_orders_once_for_every_profile_naming_them():
+    config = {"permutations": NAMED, "tasks": {"relu": TASK},
+              "profiles": {"p": SHARED, "q": {**SHARED, "train": {"max_steps": 3}}}}  # fmt: skip
+    found = plan(config)
+    directions = ["forward", "inverse", "g1", "g2", "g3"]
+    assert [run.direction for run in found.validation_runs("p")] == directions
+    assert found.validation_runs("p") == found.validation_runs("q")  # the same runs: trained once
+    assert sorted(found.runs) == sorted(("relu", 4, d) for d in directions)
+    assert found.runs["relu", 4, "g3"].data["positions"] == [1, 0, 2, 3] and found.profiles["p"].picks == 0
+    assert found.validation_files("{profile}") == ["p", "q"] and found.validation_files("{profile}/{pick}") == []
+    candidates = found.profiles["p"].data["candidates"]
+    assert candidates[:5] == [found.runs["relu", 4, d].data["positions"] for d in directions] and len(candidates) == 6
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"candidates": PROFILE["candidates"]},
+         r"^profiles\.p\.validate\.directions: 'g\d' \(the order \[.*\]\) is not among the profile's candidates; "
+         "name it in candidates.include"),
+        ({"validate": {"directions": ["forward", "g9"]}},
+         r"^profiles\.p\.validate\.directions: 'g9': expected forward, inverse or a name from `permutations`"),
+        ({"candidates": {**PROFILE["candidates"], "include": ["g9"]}},
+         r"^profiles\.p\.candidates\.include: 'g9': expected forward, inverse or a name from `permutations`"),
+        ({"validate": {"directions": ["g3", "g4"]}},
+         r"^profiles\.p\.validate\.directions: 'g4' is the same order as 'g3' at n = 4"),
+    ],
+)  # fmt: skip
+def test_validate_directions_that_cannot_be_trained_for_the_profile_are_refused(change, message):
+    named = {**NAMED, "g4": {"positions": [1, 0, 2, 3]}}
+    with pytest.raises(ConfigError, match=message):
+        plan({"permutations": named, "tasks": {"relu": TASK}, "profiles": {"p": {**SHARED, **change}}})

@@ -24,7 +24,7 @@ for path in snakemake.input.metrics:
     run = json.loads(Path(path).read_text())
     metrics.setdefault(" ".join(map(str, run["order"])), []).append(run)
 table = validation_table(summary, tables, metrics)
-correlation = correlations(table)
+correlation = correlations(table, tables)
 write_table(table, snakemake.output.table)
 write_table(correlation, snakemake.output.correlation)
 plot_validation(
