@@ -24,8 +24,11 @@ WORKFLOW_FILES = [
 
 
 def pytest_collection_modifyitems(items):
-    """The SLURM tests last: once they stop their cluster, the SLURM plugin (imported by every Snakemake run)
-    waits 9 s for `scontrol show config` to give up on the controller, in every later Snakemake run."""
+    """The SLURM tests last (they would run before test_summary ... test_workflow_static by name): while
+    /etc/slurm/slurm.conf names a controller that is not running, every Snakemake start waits 9 s, because the SLURM
+    executor plugin, which Snakemake imports at every start, runs `scontrol show config` on import and scontrol gives
+    up on the controller only after 9 s. tests/slurm/cluster.sh stop removes that file again; running the SLURM tests
+    last keeps the rest of the suite from paying for it should it be left behind (a teardown that failed)."""
     items.sort(key=lambda item: item.path.name == "test_slurm.py")  # stable: the rest keep their order
 
 

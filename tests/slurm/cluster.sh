@@ -2,7 +2,8 @@
 # Single-node SLURM test cluster (Debian slurm-wlm 22.05 + munge), run as root.
 #
 #   tests/slurm/cluster.sh start    install if missing, start, wait until the node is idle
-#   tests/slurm/cluster.sh stop     stop exactly the daemons this script started (by PID)
+#   tests/slurm/cluster.sh stop     stop exactly the daemons this script started (by PID),
+#                                   remove the /etc/slurm/slurm.conf it wrote
 #   tests/slurm/cluster.sh status   show daemons and sinfo
 #
 # State (config, pid files, logs, spool) lives in ${SLURM_TEST_DIR:-/tmp/cotorder-slurm}.
@@ -13,7 +14,8 @@
 # plugin, which shells out to them) work without any environment tweaks;
 # exporting SLURM_CONF=$STATE/slurm.conf is equivalent. The daemons are given
 # the config explicitly (-f). An /etc/slurm/slurm.conf not written by this
-# script is never overwritten: start fails instead.
+# script is never overwritten: start fails instead. stop removes the copy again
+# (see remove_etc_conf).
 set -euo pipefail
 
 STATE=${SLURM_TEST_DIR:-/tmp/cotorder-slurm}
@@ -173,6 +175,16 @@ stop() {
         fi
         rm -f "$(pidfile "$name")"
     done
+    remove_etc_conf
+}
+
+# Once no controller runs, a leftover $ETC_CONF makes every SLURM client wait for it:
+# `scontrol show config` gives up after 9 s, and snakemake's slurm plugin runs it on
+# import, i.e. at every snakemake start. Without the file it fails at once.
+remove_etc_conf() {
+    if [[ -e $ETC_CONF ]] && grep -qxF "$MARKER" "$ETC_CONF"; then
+        rm -f "$ETC_CONF"
+    fi
 }
 
 status() {
