@@ -35,6 +35,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+# The ``rank_by`` of the control: a profile or search whose candidates are ranked by this baseline alone (no model
+# trained: cotorder.profiling.run_profile), to show what token statistics alone would pick.
+CONTROL = "baseline"
 PRIOR = 1.0  # β when the training rows are too few to hold some out
 PRIORS = np.logspace(-3, 4, 29)  # the β searched: 0.001 … 10,000, four a decade
 HELD_OUT = 0.15  # the share of training rows held out to choose β

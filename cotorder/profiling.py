@@ -19,6 +19,11 @@ The method (Sato, Kawamoto and Kera, arXiv 2506.23875), with the choices it leav
 - **Replicates**: each seed trains on the same data with its own model initialisation and sample-to-order
   assignment (:func:`run_profile`); :mod:`cotorder.evidence` puts them together and says whether the ranking
   is signal.
+- **The control** (``rank_by: baseline``, :data:`cotorder.baseline.CONTROL`): the same candidates, mixture and
+  seeds ranked by the no-learning baseline alone, and no model trained (numpy only: torch is imported only where a
+  model is).  Its table has one scoring column, ``loss_step0`` (no training step taken), equal to the baseline, so
+  its score is the baseline and its margin 0: every reader of a profile's tables works on it, and its verdict is
+  never signal.
 """
 
 from __future__ import annotations
@@ -28,11 +33,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
-import torch.nn.functional as F
 
-from . import training
-from .baseline import order_baselines
+from .baseline import CONTROL, order_baselines
 from .candidates import assign_orders, order_label, write_mixed, write_profile_data
 from .datafiles import DataFormatError, atomic_write, parse_line
 from .evidence import agreement
@@ -43,8 +45,14 @@ from .study import criterion_scores
 from .tasks import Task
 
 # How the loss at the scoring points becomes one number per order: the area under its loss
-# curve (the mean over the points), the loss at the end, or at the first point.
-RANK_BY = ("mean", "final", "first")
+# curve (the mean over the points), the loss at the end, or at the first point; or, the control, the order's
+# no-learning baseline alone, with no model trained.
+RANK_BY = ("mean", "final", "first", CONTROL)
+
+
+def trains(scoring: dict) -> bool:
+    """Whether a profile (its ``scoring`` settings) trains a model: all but the control (``rank_by: baseline``)."""
+    return scoring["rank_by"] != CONTROL
 
 
 def read_samples(path, task: Task, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +98,6 @@ def _token_ids(values: np.ndarray, tokenizer) -> np.ndarray:
     return np.concatenate([bos, ids, eos], axis=1)
 
 
-@torch.no_grad()
 def order_losses(model, tokenizer, x, y, candidates, batch_size: int = 512, device: str = "cpu",
                  prefixed: bool = False) -> np.ndarray:  # fmt: skip
     """Mean teacher-forced cross-entropy over the target tokens of ``x`` → ``y`` written in each candidate order.
@@ -99,6 +106,11 @@ def order_losses(model, tokenizer, x, y, candidates, batch_size: int = 512, devi
     (mixed orders), so the cost is T·V/``batch_size`` forward passes.  ``prefixed``: each input is followed by
     its candidate's order (conditioning ``prefix``: P<k> tokens), as the model was trained.  Returns T losses.
     """
+    import torch
+    import torch.nn.functional as F
+
+    from . import training
+
     x, y = np.asarray(x), np.asarray(y)
     candidates = np.asarray(candidates)
     count, n = y.shape
@@ -123,7 +135,8 @@ def order_losses(model, tokenizer, x, y, candidates, batch_size: int = 512, devi
             "decoder_attention_mask": torch.ones(len(rows), target.shape[1] - 1, dtype=torch.long, device=device),
         }
         # return_dict=False: calt's own models return argmax ids as `.logits`, the logits only in the tuple.
-        logits = model(**batch, return_dict=False)[0].float()
+        with torch.no_grad():
+            logits = model(**batch, return_dict=False)[0].float()
         labels = target[:, 1:-1]  # the n value tokens, without </s>
         loss = F.cross_entropy(logits[:, :n].transpose(1, 2), labels, reduction="none").mean(dim=1)
         totals.index_add_(0, (rows // count), loss.double().cpu())
@@ -141,13 +154,14 @@ def scoring_steps(folder) -> list[tuple[int, Path]]:
 
 
 def rank(losses: pd.DataFrame, rank_by: str) -> pd.DataFrame:
-    """``losses`` (one ``loss_step<S>`` column per scoring point) with ``mean``, ``score`` and ``rank`` (1: lowest)."""
+    """``losses`` (one ``loss_step<S>`` column per scoring point) with ``mean``, ``score`` and ``rank`` (1: lowest);
+    ``rank_by`` ``baseline`` (the control): the score is the ``baseline`` column."""
     if rank_by not in RANK_BY:
         raise ValueError(f"rank_by {rank_by!r}: expected one of {', '.join(RANK_BY)}")
     points = [column for column in losses.columns if column.startswith("loss_step")]
     table = losses.copy()
     table["mean"] = table[points].mean(axis=1)
-    table["score"] = criterion_scores(table, rank_by)
+    table["score"] = table["baseline"] if rank_by == CONTROL else criterion_scores(table, rank_by)
     table = table.sort_values("score", kind="stable").reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table
@@ -156,15 +170,22 @@ def rank(losses: pd.DataFrame, rank_by: str) -> pd.DataFrame:
 def profile_losses(model_dirs: list[tuple[int, str]], x, y, candidates, batch_size=512, device="cpu",
                    prefixed=False) -> pd.DataFrame:  # fmt: skip
     """One row per candidate: its order (text), label, and its loss at every ``(step, model_dir)``."""
-    n = len(candidates[0])
-    table = pd.DataFrame(
-        {"order": [" ".join(map(str, order)) for order in candidates], "label": [order_label(o, n) for o in candidates]}
-    )
+    from . import training
+
+    table = _orders(candidates)
     tokenizer = training.PreTrainedTokenizerFast.from_pretrained(model_dirs[-1][1])
     for step, model_dir in model_dirs:
         model = training.load_model(model_dir).to(device)
         table[f"loss_step{step}"] = order_losses(model, tokenizer, x, y, candidates, batch_size, device, prefixed)
     return table
+
+
+def _orders(candidates) -> pd.DataFrame:
+    """One row per candidate: its order (text) and label."""
+    n = len(candidates[0])
+    return pd.DataFrame(
+        {"order": [" ".join(map(str, order)) for order in candidates], "label": [order_label(o, n) for o in candidates]}
+    )
 
 
 def write_table(table: pd.DataFrame, path) -> None:
@@ -176,34 +197,42 @@ def run_profile(replicate: dict, *, train_path, validation_path, folder, num_thr
     """One replicate of a profile in ``folder``: write its mixture (``mixture.train``: each sample of the forward
     ``train_path`` in the order the replicate's assignment gives it), train on it (resuming from ``checkpoints/``,
     into ``model/``), score every candidate at every kept checkpoint and at the end, and write the ranked table
-    with each order's no-learning baseline (``losses.csv``).  ``replicate``: :meth:`cotorder.runs.Profile.replicate`."""
-    data, folder = replicate["data"], Path(folder)
+    with each order's no-learning baseline (``losses.csv``, its ``rank_by`` on every row).  ``replicate``:
+    :meth:`cotorder.runs.Profile.replicate`.  The control (``rank_by: baseline``) trains nothing: every candidate's
+    one point, ``loss_step0``, is its baseline (no training step taken), its score too, its margin 0."""
+    data, folder, scoring = replicate["data"], Path(folder), replicate["scoring"]
     task, n, candidates = Task.from_settings(data["task"]), data["n"], data["candidates"]
     x, y = read_samples(train_path, task, n)
     assignment = assign_orders(len(x), len(candidates), data["assignment_seed"])
     mixed = write_mixed(y, candidates, assignment)
     prefixed = data["conditioning"] == "prefix"
     write_split(folder / "mixture.train", np.hstack([x, np.asarray(candidates)[assignment]]) if prefixed else x, mixed)
-    config = training_config(replicate["training"], train_path=folder / "mixture.train", test_path=validation_path,
-                             output_dir=folder / "model", checkpoint_dir=folder / "checkpoints",
-                             num_threads=num_threads)  # fmt: skip
-    summary = training.train(config)
-    points = [(step, str(path)) for step, path in scoring_steps(folder / "checkpoints")]
-    if not points or points[-1][0] != summary["global_step"]:
-        points.append((summary["global_step"], str(folder / "model")))
-    scoring = replicate["scoring"]
-    device = training.select_device(scoring["device"])
-    training.set_precision("fp32")
     vx, vy = read_samples(validation_path, task, n)
-    print(f"scoring {len(candidates)} orders x {len(vx)} samples at steps "
-          f"{', '.join(str(step) for step, _ in points)}", flush=True)  # fmt: skip
-    losses = profile_losses(points, vx, vy, candidates, scoring["batch_size"], device, prefixed)
-    table = rank(losses, scoring["rank_by"])
     # with the order token, each order's baseline knows its order too (its own predictor: cotorder.baseline)
     baselines = order_baselines(mixed, vy, candidates, *task.value_range(n), assignment if prefixed else None)
-    table["baseline"] = table["order"].map(dict(zip(losses["order"], baselines.losses, strict=True)))
+    if trains(scoring):
+        from . import training
+
+        config = training_config(replicate["training"], train_path=folder / "mixture.train",
+                                 test_path=validation_path, output_dir=folder / "model",
+                                 checkpoint_dir=folder / "checkpoints", num_threads=num_threads)  # fmt: skip
+        summary = training.train(config)
+        points = [(step, str(path)) for step, path in scoring_steps(folder / "checkpoints")]
+        if not points or points[-1][0] != summary["global_step"]:
+            points.append((summary["global_step"], str(folder / "model")))
+        device = training.select_device(scoring["device"])
+        training.set_precision("fp32")
+        print(f"scoring {len(candidates)} orders x {len(vx)} samples at steps "
+              f"{', '.join(str(step) for step, _ in points)}", flush=True)  # fmt: skip
+        losses = profile_losses(points, vx, vy, candidates, scoring["batch_size"], device, prefixed)
+    else:
+        print(f"the control (rank_by: baseline): {len(candidates)} orders ranked by their no-learning baseline "
+              f"alone on {len(vx)} samples; no model trained", flush=True)  # fmt: skip
+        losses = _orders(candidates).assign(loss_step0=baselines.losses)
+    table = rank(losses.assign(baseline=baselines.losses), scoring["rank_by"])
     table["margin"] = table["baseline"] - table["score"]
     table["baseline_prior"], table["baseline_order_prior"] = baselines.prior, baselines.order_prior
+    table["rank_by"] = scoring["rank_by"]
     write_table(table, folder / "losses.csv")
     return table
 
@@ -212,7 +241,8 @@ def run_round(replicate: dict, move: str, size: int, keep: int, survivors, folde
               per_block: bool = False) -> dict:  # fmt: skip
     """One search round: profile the round's candidates (``replicate`` as for :func:`run_profile`, its candidates
     replaced) in ``folder`` and keep the best ``keep`` orders, best first; with the round's median score and the
-    winner's baseline, so that rounds of different sizes can be compared by margins.
+    winner's baseline, so that rounds of different sizes can be compared by margins, and the ``rank_by`` that
+    ranked them (``baseline``: the control, which trains nothing).
 
     ``per_block`` (intra rounds): each block's arrangements are profiled on their own, in ``folder/block<i>``, and
     every block's best arrangement is applied to the incumbent at once; the combined order is then profiled against
@@ -222,7 +252,7 @@ def run_round(replicate: dict, move: str, size: int, keep: int, survivors, folde
     means over the blocks' profiles.  ``losses.csv`` holds every block's table (column ``block``) and the pair's
     (block ``combined``).
     """
-    folder = Path(folder)
+    folder, rank_by = Path(folder), replicate["scoring"]["rank_by"]
     if per_block and move == "intra":
         incumbent, order, tables = list(survivors[0]), list(survivors[0]), []
         for index, places in enumerate(local_blocks(len(order), size)):
@@ -233,7 +263,7 @@ def run_round(replicate: dict, move: str, size: int, keep: int, survivors, folde
                 for place in places:
                     order[place] = best[place]
                 tables.append(table.assign(block=index))
-        record = {"move": move, "size": size, "candidates": sum(len(table) for table in tables),
+        record = {"move": move, "size": size, "rank_by": rank_by, "candidates": sum(len(table) for table in tables),
                   "blocks": [table["order"].iloc[0] for table in tables]}  # fmt: skip
         if order == incumbent:
             write_table(pd.concat(tables, ignore_index=True), folder / "losses.csv")
@@ -253,6 +283,7 @@ def run_round(replicate: dict, move: str, size: int, keep: int, survivors, folde
     return {
         "move": move,
         "size": size,
+        "rank_by": rank_by,
         "candidates": len(table),
         "kept": [[int(p) for p in order.split()] for order in best["order"]],
         "scores": best["score"].tolist(),
@@ -280,7 +311,8 @@ def plot_profile(summary: pd.DataFrame, tables: dict, verdict: dict, tokens: pd.
     training (mean over seeds) of the ``curves`` best and worst orders and of forward and inverse.  Bottom left:
     each seed's rank of every order against the mean rank.  Bottom right: every order's rank by the model's mean
     score against its rank by the no-learning baseline's, with Spearman's ρ of the two rankings per seed
-    (``tokens``: :func:`cotorder.evidence.baseline_agreement` of ``tables``)."""
+    (``tokens``: :func:`cotorder.evidence.baseline_agreement` of ``tables``).  The control's (``rank_by:
+    baseline``) says so in its title: no model was trained."""
     import textwrap
 
     import matplotlib
@@ -338,6 +370,8 @@ def plot_profile(summary: pd.DataFrame, tables: dict, verdict: dict, tokens: pd.
     against.legend(fontsize=8)
     seeds = ", ".join(str(seed) for seed in tables)
     head = f"{title or 'loss profile'} (seeds {seeds}): {verdict['verdict'].upper()}"
+    if all("rank_by" in table and (table["rank_by"] == CONTROL).all() for table in tables.values()):
+        head += " (the CONTROL: ranked by the no-learning baseline alone, no model trained)"
     lines = [head, *textwrap.wrap(verdict["reason"], 150), *textwrap.wrap(token_statement(tokens)["statement"], 150)]
     figure.suptitle("\n".join(lines), fontsize=10)
 

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .baseline import CONTROL
 from .orders import check_permutation, order_positions, sample_distinct, unrank
 
 
@@ -178,7 +179,8 @@ def kendall_distance(a, b) -> int:
 
 def found_orders(results: dict) -> pd.DataFrame:
     """One row per seed (``results``: seed → :func:`search_trace` result): its found order, its Kendall distance to
-    forward and to inverse, how many places it writes as forward does, and its last round's margins."""
+    forward and to inverse, how many places it writes as forward does, its last round's margins and ``rank_by``
+    (``baseline``: the control, ranked by the no-learning baseline alone; its margins are 0)."""
     rows = []
     for seed, result in results.items():
         order, n, last = result["order"], result["n"], result["rounds"][-1]
@@ -192,6 +194,7 @@ def found_orders(results: dict) -> pd.DataFrame:
             "score": last["scores"][0],
             "lead_over_median": last["median"] - last["scores"][0],
             "margin_below_baseline": last["baseline"] - last["scores"][0],
+            "rank_by": last.get("rank_by", ""),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -200,7 +203,7 @@ def plot_search(results: dict, path, title: str = "") -> None:
     """Left: per round and seed, what rounds of different sizes share — the winner's lead over the round's median
     score and its margin below its no-learning baseline (nats per token), not raw losses, which depend on how many
     orders share a round's training.  Right: each seed's found order (the forward position written at each place),
-    with its Kendall distance to forward."""
+    with its Kendall distance to forward.  The control's (``rank_by: baseline``) says so in its title."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -232,7 +235,9 @@ def plot_search(results: dict, path, title: str = "") -> None:
                                           table.itertuples()], fontsize=9)  # fmt: skip
     right.set_xticks(range(grid.shape[1]), [str(i + 1) for i in range(grid.shape[1])], fontsize=9)
     right.set(xlabel="written place", title="found order (forward index written there; Kendall distance to forward)")
-    figure.suptitle(title or "order search")
+    control = (table["rank_by"] == CONTROL).all()
+    note = " - the CONTROL: every round ranked by the no-learning baseline alone, no model trained" if control else ""
+    figure.suptitle((title or "order search") + note)
     with atomic_write(path) as handle:
         figure.savefig(handle, format="png", dpi=110)
     plt.close(figure)

@@ -1,3 +1,14 @@
+from cotorder.profiling import trains
+
+
+def trains_model(wildcards):
+    """Whether a profile replicate or a search round trains a model: all but the control (rank_by: baseline),
+    which needs neither a GPU nor a second thread."""
+    if hasattr(wildcards, "search"):
+        return trains(PLAN.searches[wildcards.search].profile.scoring)
+    return trains(PLAN.profile(wildcards).scoring)
+
+
 rule profile_data:
     input:
         task=PLAN.task_file,
@@ -46,9 +57,9 @@ rule profile:
         f"{RESULTS}/benchmarks/profile/{{profile}}/seed={{seed}}.tsv"
     conda:
         "../envs/train.yaml"
-    threads: 2
+    threads: lambda wildcards: 2 if trains_model(wildcards) else 1
     resources:
-        gpu=GPU_REQUEST,
+        gpu=lambda wildcards: GPU_REQUEST if trains_model(wildcards) else 0,
         mem_mb=16000,
         runtime=720,
     params:

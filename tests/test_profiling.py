@@ -9,6 +9,8 @@ import torch
 import torch.nn.functional as F
 from training_helpers import tiny_config, write_relu
 
+from cotorder import training
+from cotorder.baseline import order_baselines
 from cotorder.candidates import (
     assign_orders,
     candidate_orders,
@@ -19,9 +21,11 @@ from cotorder.candidates import (
 )
 from cotorder.config import resolve, total_steps
 from cotorder.datafiles import DataFormatError
+from cotorder.evidence import summarize, verdict
 from cotorder.orders import apply_order
-from cotorder.profiling import order_losses, rank, read_samples, run_profile
+from cotorder.profiling import order_losses, plot_profile, rank, read_samples, run_profile
 from cotorder.runs import plan
+from cotorder.study import read_replicate_tables
 from cotorder.tasks import Task
 from cotorder.training import build_model, build_tokenizer, load_model, load_split, make_collator
 
@@ -151,6 +155,8 @@ def test_rank_by_each_criterion():
     assert ranked["mean"].tolist() == pytest.approx([0.95, 1.25, 1.9])
     with pytest.raises(ValueError, match="rank_by 'best'"):
         rank(losses, "best")
+    by_baseline = rank(losses.assign(baseline=[3.0, 1.0, 2.0]), "baseline")  # the control: the baseline alone
+    assert by_baseline["order"].tolist() == ["b", "c", "a"] and by_baseline["score"].tolist() == [1.0, 2.0, 3.0]
 
 
 def test_forward_relu_ranks_first_among_random_orders(tmp_path):
@@ -236,6 +242,50 @@ def test_conditioning_prefix_is_in_training_and_scoring_and_not_in_the_loss(tmp_
         bad = tmp_path / "bad.train"
         bad.write_text("1 2 3 4 0 0 1 2 : 1 3 6 10\n")
         load_split(bad, tokenizer, data=resolved["data"])
+
+
+@pytest.mark.parametrize("conditioning", ["none", "prefix"])
+def test_the_control_ranks_by_the_baseline_alone_trains_nothing_and_is_never_signal(tmp_path, monkeypatch,
+                                                                                    conditioning):  # fmt: skip
+    """rank_by: baseline: each replicate writes its mixture and ranks the candidates exactly by their no-learning
+    baseline (the one a model profile reports); no model is trained; over three seeds the verdict is no signal."""
+    config = {
+        "run_tasks": [],
+        "tasks": {"relu": {"kind": "relu", "n": [5], "directions": ["forward"]}},
+        "profiles": {
+            "c": {"task": "relu", "n": 5, "candidates": {"kind": "forward_plus_random", "count": 12, "seed": 1},
+                  "seeds": [0, 1, 2], "rank_by": "baseline", "conditioning": conditioning, "train_samples": 600,
+                  "validation_samples": 80}  # fmt: skip
+        },
+    }
+    profile = plan(config).profiles["c"]
+    monkeypatch.setattr(training, "train", lambda *args, **kwargs: pytest.fail("the control trained a model"))
+    paths = {"train_path": tmp_path / "data.train", "validation_path": tmp_path / "data.valid"}
+    write_profile_data(profile.data, **paths)
+    task, candidates = Task("relu"), profile.data["candidates"]
+    for seed in profile.seeds:
+        folder = tmp_path / f"seed={seed}"
+        run_profile(profile.replicate(seed), **paths, folder=folder)
+        table = pd.read_csv(folder / "losses.csv", dtype={"order": str, "label": str}, keep_default_na=False)
+        assert table["rank"].tolist() == list(range(1, 13)) and table["baseline"].is_monotonic_increasing
+        assert (table["score"] == table["baseline"]).all() and (table["margin"] == 0).all()
+        assert [c for c in table if c.startswith("loss_step")] == ["loss_step0"]
+        assert (table["loss_step0"] == table["baseline"]).all() and set(table["rank_by"]) == {"baseline"}
+        assert {path.name for path in folder.iterdir()} == {"mixture.train", "losses.csv"}  # no model, no checkpoint
+        # each order's baseline is the one fitted on this seed's mixture, as a model profile reports it
+        x, y = read_samples(paths["train_path"], task, 5)
+        assignment = assign_orders(len(x), len(candidates), seed)
+        expected = order_baselines(write_mixed(y, candidates, assignment), read_samples(paths["validation_path"], task,
+                                   5)[1], candidates, *task.value_range(5),
+                                   assignment if conditioning == "prefix" else None).losses  # fmt: skip
+        by_order = dict(zip((" ".join(map(str, o)) for o in candidates), expected, strict=True))
+        assert table["baseline"].to_numpy() == pytest.approx(table["order"].map(by_order).to_numpy(), abs=1e-5)
+        assert table["order"].iloc[0] == min(by_order, key=by_order.get)
+    tables = read_replicate_tables({seed: tmp_path / f"seed={seed}" / "losses.csv" for seed in profile.seeds})
+    summary = summarize(tables)
+    found = verdict(summary)
+    assert found["verdict"] == "no signal" and found["margin"] == 0
+    plot_profile(summary, tables, found, pd.DataFrame({"seed": [0], "spearman": [1.0]}), tmp_path / "c.png")  # runs
 
 
 @pytest.mark.parametrize(

@@ -1,20 +1,25 @@
 """The order search's moves and schedule: block cuts, round sizes, local moves, composition, initial sets."""
 
 import itertools
+import json
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
+from conftest import ROOT, copy_workflow, ok, snakemake
 
-from cotorder import profiling
+from cotorder import profiling, training
 from cotorder.candidates import candidate_orders
 from cotorder.orders import apply_order
 from cotorder.profiling import run_round
 from cotorder.runs import plan
+from cotorder.schema import load_schema, schema_error
 from cotorder.search import (
     block_arrangements,
     blocks,
+    found_orders,
     global_candidates,
     global_keep,
     initial_blocks,
@@ -22,6 +27,7 @@ from cotorder.search import (
     intra_block_candidates,
     round_candidates,
     schedule,
+    search_trace,
 )
 
 
@@ -161,6 +167,9 @@ def test_an_intra_round_per_block_profiles_each_block_alone_and_checks_the_combi
         assert result["median"] == pytest.approx(pair["score"].mean()) and result["candidates"] == 6
 
 
+MEAN = {"scoring": {"rank_by": "mean"}}  # what run_round reads of a replicate whose profiles are faked
+
+
 def fake_profiles(monkeypatch, score):
     """run_round's profiles replaced by ``score(order, folder name)``: every profile it asks for, in order."""
     asked = []
@@ -187,7 +196,7 @@ def test_a_per_block_round_keeps_the_combination_only_if_it_beats_the_incumbent(
         return 1.0 - sum(a == b for a, b in zip(order, combined, strict=True)) / 4  # each block prefers forward's
 
     asked = fake_profiles(monkeypatch, score)
-    result = run_round({}, "intra", 2, 1, [incumbent], tmp_path, per_block=True)
+    result = run_round(MEAN, "intra", 2, 1, [incumbent], tmp_path, per_block=True)
     assert [name for name, _ in asked] == ["block0", "block1", "combined"]
     assert asked[2][1] == [incumbent, combined]
     assert result["kept"] == [combined if pair_prefers_combination else incumbent]
@@ -199,6 +208,69 @@ def test_a_per_block_round_keeps_the_combination_only_if_it_beats_the_incumbent(
 def test_a_per_block_round_whose_blocks_keep_the_incumbent_profiles_no_pair(tmp_path, monkeypatch):
     incumbent = [1, 0, 3, 2]
     asked = fake_profiles(monkeypatch, lambda order, folder: float(order != incumbent))
-    result = run_round({}, "intra", 2, 1, [incumbent], tmp_path, per_block=True)
+    result = run_round(MEAN, "intra", 2, 1, [incumbent], tmp_path, per_block=True)
     assert [name for name, _ in asked] == ["block0", "block1"] and result["kept"] == [incumbent]
     assert result["scores"] == [0.0] and result["median"] == 0.5  # the means over the blocks' profiles
+
+
+def test_a_control_round_keeps_the_baselines_best_and_trains_nothing(tmp_path, monkeypatch):
+    """rank_by: baseline: a round's candidates are ranked by their no-learning baseline alone (its losses.csv, every
+    score its baseline) and the best kept; no model is trained, nothing but data and the table is written."""
+    found = plan(tiny_config("searches", {"depth": 2, "initial": {"kind": "random", "seed": 0},
+                                          "rank_by": "baseline"})).searches["x"]  # fmt: skip
+    monkeypatch.setattr(training, "train", lambda *args, **kwargs: pytest.fail("the control trained a model"))
+    first = found.rounds[0]
+    result = run_round(found.profile.replicate(0), first["move"], first["size"], first["keep"], found.initial, tmp_path)
+    ranked = pd.read_csv(tmp_path / "losses.csv")
+    best = ranked.nsmallest(first["keep"], "baseline", keep="all")
+    assert len(ranked) == 6 and len(best) == first["keep"] == 3  # T = 3! candidates, no ties
+    assert result["kept"] == [[int(p) for p in order.split()] for order in best["order"]]
+    assert result["scores"] == pytest.approx(best["baseline"].tolist(), abs=1e-5)  # the table keeps 6 digits
+    assert result["baseline"] == result["scores"][0]
+    assert result["rank_by"] == "baseline" and (ranked["margin"] == 0).all()
+    assert {p.name for p in tmp_path.iterdir()} == {"data.train", "data.valid", "mixture.train", "losses.csv"}
+    row = found_orders({0: search_trace([result])}).iloc[0]
+    assert row["rank_by"] == "baseline" and row["margin_below_baseline"] == 0
+
+
+@pytest.mark.parametrize("section", ["profiles", "searches"])
+def test_the_schema_and_the_plan_take_rank_by_baseline(section):
+    entry = {"candidates": {"kind": "random", "count": 4}} if section == "profiles" else {"depth": 2,
+             "initial": {"kind": "random"}, "intra": "per_block"}  # fmt: skip
+    schema = load_schema(ROOT / "schemas" / "config.schema.yaml")
+    for conditioning in ("none", "prefix"):  # every combination has a meaning: nothing is refused
+        config = tiny_config(section, {**entry, "rank_by": "baseline", "conditioning": conditioning})
+        assert schema_error(config, schema) is None
+        found = getattr(plan(config), section)["x"]
+        assert (found if section == "profiles" else found.profile).scoring["rank_by"] == "baseline"
+    assert "rank_by: 'model' is not one of" in schema_error(tiny_config(section, {**entry, "rank_by": "model"}), schema)
+
+
+def test_a_control_search_and_profile_run_in_the_workflow_on_one_thread(tmp_path):
+    """The control through Snakemake: its rounds and replicates are one-thread jobs (a model's take two), a round's
+    kept orders feed the next, the search's summary and plot are written, and a replicate's model/ holds only a note
+    (the profile's summary: test_profiling's control test)."""
+    folder = copy_workflow(tmp_path)
+    common = {"task": "relu", "n": 4, "rank_by": "baseline", "train_samples": 300, "validation_samples": 20,
+              "score_points": 1}  # fmt: skip
+    config = {
+        "run_tasks": [],
+        "tasks": {"relu": {"kind": "relu", "n": [4], "directions": ["forward", "c"]}},
+        "searches": {"c": {**common, "depth": 2, "local": False, "initial": {"kind": "random", "seed": 0}}},
+        "profiles": {"p": {**common, "candidates": {"kind": "forward_plus_random", "count": 6, "seed": 0}}},
+    }
+    (folder / "control.yaml").write_text(yaml.safe_dump(config))
+    replicate = "results/profiles/p/seed=0"
+    output = ok(snakemake(folder, "searches", f"{replicate}/losses.csv", "--cores", "2", "--configfile",
+                          "control.yaml")).output  # fmt: skip
+    replicate = folder / replicate
+    jobs = [block for block in output.split("rule ")[1:] if block.startswith(("search_round:", "profile:"))]
+    assert len(jobs) == 3 and not any("threads:" in block for block in jobs)  # two rounds, one replicate
+    results = folder / "results"
+    rounds = [json.loads((results / f"searches/c/seed=0/round{i}/kept.json").read_text()) for i in (1, 2)]
+    assert rounds[1]["candidates"] == 2 * len(rounds[0]["kept"])  # round 2: each of round 1's kept cut in two
+    summary = pd.read_csv(results / "searches/c/summary.csv", dtype={"order": str})
+    assert summary["order"].tolist() == [" ".join(map(str, rounds[1]["kept"][0]))]
+    assert summary["rank_by"].tolist() == ["baseline"] and (results / "searches/c/search.png").is_file()
+    assert set(pd.read_csv(replicate / "losses.csv")["rank_by"]) == {"baseline"}
+    assert [p.name for p in (replicate / "model").iterdir() if not p.name.startswith(".")] == ["NO_MODEL.txt"]

@@ -7,13 +7,15 @@ from pathlib import Path
 from _job import log_to  # first: puts the workflow's package on sys.path
 
 from cotorder.devices import DEFAULT_GPU_SLOTS, claim_gpu
+from cotorder.profiling import trains  # torch is imported only where a model is trained
 
 log_to(snakemake.log[0], "a")  # appended: a resumed round keeps the interrupted round's log
-claim_gpu(snakemake.config.get("gpu_slots", DEFAULT_GPU_SLOTS))  # before torch is imported
+settings = snakemake.params.round
+if trains(settings["replicate"]["scoring"]):  # the control (rank_by: baseline) trains nothing: no GPU
+    claim_gpu(snakemake.config.get("gpu_slots", DEFAULT_GPU_SLOTS))  # before torch is imported
 
 from cotorder.search import KeptFileError, read_kept  # noqa: E402
 
-settings = snakemake.params.round
 if snakemake.input.survivors:
     try:  # the round before's orders, checked before torch is loaded: a corrupt file is named, not this round's
         survivors = read_kept(snakemake.input.survivors[0], settings["replicate"]["data"]["n"])["kept"]
@@ -30,4 +32,5 @@ result = run_round(settings["replicate"], settings["move"], settings["size"], se
                    per_block=settings.get("per_block", False))  # fmt: skip
 with atomic_write(snakemake.output.kept, "w") as handle:
     json.dump(result, handle, indent=1)
-print(f"{settings['move']} {settings['size']}: {result['candidates']} candidates, best {result['kept'][0]}")
+control = "" if trains(settings["replicate"]["scoring"]) else " (the control: ranked by the no-learning baseline alone)"
+print(f"{settings['move']} {settings['size']}: {result['candidates']} candidates, best {result['kept'][0]}{control}")
