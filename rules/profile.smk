@@ -1,12 +1,6 @@
+# trains: whether a profile (its scoring) trains a model: all but the control (rank_by: baseline), whose
+# replicates and search rounds need neither a GPU nor a second thread.
 from cotorder.profiling import trains
-
-
-def trains_model(wildcards):
-    """Whether a profile replicate or a search round trains a model: all but the control (rank_by: baseline),
-    which needs neither a GPU nor a second thread."""
-    if hasattr(wildcards, "search"):
-        return trains(PLAN.searches[wildcards.search].profile.scoring)
-    return trains(PLAN.profile(wildcards).scoring)
 
 
 rule profile_data:
@@ -57,9 +51,11 @@ rule profile:
         f"{RESULTS}/benchmarks/profile/{{profile}}/seed={{seed}}.tsv"
     conda:
         "../envs/train.yaml"
-    threads: lambda wildcards: 2 if trains_model(wildcards) else 1
+    threads: lambda wildcards: 2 if trains(PLAN.profile(wildcards).scoring) else 1
     resources:
-        gpu=lambda wildcards: GPU_REQUEST if trains_model(wildcards) else 0,
+        gpu=lambda wildcards: (
+            GPU_REQUEST if trains(PLAN.profile(wildcards).scoring) else 0
+        ),
         mem_mb=16000,
         runtime=720,
     params:

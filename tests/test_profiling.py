@@ -253,9 +253,16 @@ def test_the_control_ranks_by_the_baseline_alone_trains_nothing_and_is_never_sig
         "run_tasks": [],
         "tasks": {"relu": {"kind": "relu", "n": [5], "directions": ["forward"]}},
         "profiles": {
-            "c": {"task": "relu", "n": 5, "candidates": {"kind": "forward_plus_random", "count": 12, "seed": 1},
-                  "seeds": [0, 1, 2], "rank_by": "baseline", "conditioning": conditioning, "train_samples": 600,
-                  "validation_samples": 80}  # fmt: skip
+            "c": {
+                "task": "relu",
+                "n": 5,
+                "candidates": {"kind": "forward_plus_random", "count": 12, "seed": 1},
+                "seeds": [0, 1, 2],
+                "rank_by": "baseline",
+                "conditioning": conditioning,
+                "train_samples": 600,
+                "validation_samples": 80,
+            }  # fmt: skip
         },
     }
     profile = plan(config).profiles["c"]
