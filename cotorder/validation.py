@@ -230,3 +230,72 @@ def plot_validation(table: pd.DataFrame, correlation: pd.DataFrame, path, title:
     with atomic_write(path) as handle:
         figure.savefig(handle, format="png", dpi=110)
     plt.close(figure)
+
+
+def ground_truth_table(correlation_by_profile: dict) -> pd.DataFrame:
+    """Every validated profile's ``validation_correlation.csv`` (``correlation_by_profile``: profile name → its
+    table) in one long table, the profile's name first: one row per profile and ranking."""
+    frames = [table.assign(profile=name) for name, table in correlation_by_profile.items()]
+    table = pd.concat(frames, ignore_index=True)
+    return table[["profile", *[column for column in table if column != "profile"]]]
+
+
+def _rho(row) -> str:
+    text = f"{row['spearman']:+.2f} [{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]"
+    if "seed_spearman_mean" in row and not pd.isna(row["seed_spearman_mean"]):
+        text += f"; {row['seed_spearman_mean']:+.2f} ± {row['seed_spearman_sd']:.2f}"
+    return text
+
+
+def ground_truth_markdown(table: pd.DataFrame) -> str:
+    """:func:`ground_truth_table` as a Markdown table, one line per profile: Spearman's ρ between trained success and
+    the profile's own ranking, the best and worst of its criteria, and the no-learning baseline's ranking (each: ρ of
+    the mean over replicates [bootstrap 95 % interval over the trained orders]; per-replicate ρ mean ± sd), and the
+    share of replicates whose top trained order reached the median success."""
+    lines = [
+        "| profile | orders | model ρ [95 %]; per replicate | top ≥ median | criteria: ρ | baseline ρ [95 %]; per "
+        "replicate | baseline top ≥ median |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, rows in table.groupby("profile", sort=False):
+        by = rows.set_index("ranking")
+        own, baseline = by.loc["profile"], by.loc["baseline"]
+        criteria = ", ".join(f"{c} {by.loc[c, 'spearman']:+.2f}" for c in CRITERIA)
+        share = own.get("seed_top_at_least_median", float("nan"))
+        top = f"{share:.0%} of replicates" if not pd.isna(share) else ("yes" if own["top_at_least_median"] else "no")
+        base_share = baseline.get("seed_top_at_least_median", float("nan"))
+        base_top = f"{base_share:.0%}" if not pd.isna(base_share) else str(bool(baseline["top_at_least_median"]))
+        lines.append(f"| {name} | {int(own['orders'])} | {_rho(own)} | {top} | {criteria} | {_rho(baseline)} | "
+                     f"{base_top} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def plot_ground_truth(table: pd.DataFrame, path) -> None:
+    """Per profile, Spearman's ρ between trained success and the model's ranking beside the baseline's, with the
+    bootstrap intervals, and each replicate's ρ as dots."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .datafiles import atomic_write
+
+    names = list(dict.fromkeys(table["profile"]))
+    figure, axis = plt.subplots(figsize=(max(6.0, 1.1 * len(names) + 2), 4.2), layout="constrained")
+    for offset, (ranking, colour) in ((-0.15, ("profile", "tab:blue")), (0.15, ("baseline", "tab:gray"))):
+        rows = table[table["ranking"] == ranking].set_index("profile").loc[names]
+        x = np.arange(len(names)) + offset
+        errors = [rows["spearman"] - rows["ci_low"], rows["ci_high"] - rows["spearman"]]
+        label = "model (the profile's ranking)" if ranking == "profile" else "no-learning baseline"
+        axis.errorbar(x, rows["spearman"], yerr=errors, fmt="o", color=colour, capsize=3, label=label)
+        if "seed_spearman_mean" in rows:
+            axis.plot(x, rows["seed_spearman_mean"], "_", color=colour, markersize=12)
+    axis.axhline(0, color="0.7", linewidth=0.8)
+    axis.set_xticks(np.arange(len(names)), names, rotation=30, ha="right", fontsize=8)
+    axis.set(ylim=(-1.05, 1.05), ylabel="Spearman's ρ: success vs ranking")
+    axis.set_title("ground truth: does the ranking predict trained success? (bars: 95 % bootstrap over orders; "
+                   "dash: mean over replicates)", fontsize=9)  # fmt: skip
+    axis.legend(fontsize=8)
+    with atomic_write(path) as handle:
+        figure.savefig(handle, format="png", dpi=110)
+    plt.close(figure)

@@ -129,7 +129,8 @@ GPU_REQUEST = 0 if LOCAL_GPUS == 0 else 1
 
 
 def final_targets():
-    """What `snakemake` builds by default: the summary table and its plots, and every profile's plot."""
+    """What `snakemake` builds by default: the summary table and its plots, every profile's plot, every profile's
+    ground truth and their table, and every search's summary."""
     summary = [
         f"{RESULTS}/summary.csv",
         f"{RESULTS}/replicates.csv",
@@ -140,5 +141,10 @@ def final_targets():
         (summary if PLAN.selected else [])
         + PLAN.profile_files(f"{PROFILE}/losses.png")
         + PLAN.validation_files(f"{PROFILE}/validation.csv")
+        + (
+            [f"{RESULTS}/ground_truth.csv"]
+            if PLAN.validation_files("{profile}")
+            else []
+        )
         + PLAN.search_files(f"{SEARCH}/summary.csv")
     )

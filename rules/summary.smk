@@ -51,3 +51,25 @@ rule plot:
         ),
     script:
         "../scripts/pipeline/plot.py"
+
+
+rule ground_truth:
+    input:
+        correlations=PLAN.validation_files(f"{PROFILE}/validation_correlation.csv"),
+        code=package_files("validation.py"),
+    output:
+        table=f"{RESULTS}/ground_truth.csv",
+        markdown=f"{RESULTS}/ground_truth.md",
+        plot=report(
+            f"{RESULTS}/ground_truth.png",
+            caption="../report/ground_truth.rst",
+            category="Loss profiles",
+        ),
+    log:
+        f"{RESULTS}/logs/ground_truth.log",
+    conda:
+        "../envs/summary.yaml"
+    params:
+        profiles=PLAN.validation_files("{profile}"),
+    script:
+        "../scripts/pipeline/ground_truth.py"

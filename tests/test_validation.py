@@ -5,7 +5,17 @@ import pandas as pd
 import pytest
 
 from cotorder.runs import ConfigError, plan
-from cotorder.validation import correlations, pick_positions, picked_orders, seed_correlations, validation_table
+from cotorder.validation import (
+    RANKINGS,
+    correlations,
+    ground_truth_markdown,
+    ground_truth_table,
+    pick_positions,
+    picked_orders,
+    plot_ground_truth,
+    seed_correlations,
+    validation_table,
+)
 
 
 def test_picks_are_the_top_the_bottom_and_an_even_spread_between():
@@ -179,3 +189,21 @@ def test_validate_directions_that_cannot_be_trained_for_the_profile_are_refused(
     named = {**NAMED, "g4": {"positions": [1, 0, 2, 3]}}
     with pytest.raises(ConfigError, match=message):
         plan({"permutations": named, "tasks": {"relu": TASK}, "profiles": {"p": {**SHARED, **change}}})
+
+
+def correlation_rows(model: float, baseline: float) -> pd.DataFrame:
+    rows = [{"ranking": name, "spearman": model if name != "baseline" else baseline, "ci_low": -0.5, "ci_high": 0.9,
+             "orders": 16, "top_at_least_median": True, "seed_spearman_mean": 0.25, "seed_spearman_sd": 0.1,
+             "seed_top_at_least_median": 2 / 3} for name in RANKINGS]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_the_ground_truth_table_puts_every_profile_s_rankings_side_by_side(tmp_path):
+    table = ground_truth_table({"relu_T32": correlation_rows(0.6, -0.2), "square_T32": correlation_rows(0.1, 0.4)})
+    assert table.columns[0] == "profile" and len(table) == 2 * len(RANKINGS)
+    assert table.set_index(["profile", "ranking"]).loc[("square_T32", "baseline"), "spearman"] == 0.4
+    lines = ground_truth_markdown(table).splitlines()
+    assert len(lines) == 4 and lines[2].startswith("| relu_T32 | 16 | +0.60 [-0.50, +0.90]; +0.25 ± 0.10 | 67% ")
+    assert "| -0.20 [-0.50, +0.90]; +0.25 ± 0.10 |" in lines[2] and "first +0.60, final +0.60" in lines[2]
+    plot_ground_truth(table, tmp_path / "ground_truth.png")
+    assert (tmp_path / "ground_truth.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -284,6 +284,7 @@ def test_profile_replicates_run_from_nothing_and_rerun_only_what_changed(tmp_pat
         "train": [f"{run}, seed=42" for run in runs],
         "evaluate": [f"{run}, seed=42" for run in runs],
         "profile_validation": ["profile=tiny"],
+        "ground_truth": [""],
         "all": [""],
     }
     ok(snakemake(folder, *LOCAL))
@@ -305,6 +306,11 @@ def test_profile_replicates_run_from_nothing_and_rerun_only_what_changed(tmp_pat
     correlation = pd.read_csv(profile / "validation_correlation.csv")
     assert correlation["ranking"].tolist() == ["profile", "first", "final", "mean", "margin", "baseline"]
     assert (profile / "validation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    every = pd.read_csv(folder / "results" / "ground_truth.csv")  # every validated profile's, in one table
+    assert every["profile"].unique().tolist() == ["tiny"]
+    assert every["ranking"].tolist() == correlation["ranking"].tolist()
+    assert every["seed_top_at_least_median"].between(0, 1).all()  # over the profile's two replicates
+    assert "| tiny | 3 |" in (folder / "results" / "ground_truth.md").read_text()
 
     # A profile's training setting: its replicates, summary and picks again, and the picks' runs; forward stays.
     edit_tiny(folder, lambda c: c["profiles"]["tiny"]["train"].update(learning_rate=2e-3))
