@@ -165,13 +165,14 @@ def held_out_test(held) -> tuple[np.ndarray, np.ndarray]:
     return t, t_cdf(t, seeds - 1)
 
 
-def verdict(summary: pd.DataFrame, seeds: int | None = None) -> dict:
+def verdict(summary: pd.DataFrame, seeds: int | None = None, control: bool = False) -> dict:
     """Whether a profile's ranking is signal (module docstring), from its :func:`summarize` table (``seeds``: how
     many seeds it is over, checked against its ``score_seed<S>`` columns; default: counted): ``verdict``, a
     one-line ``reason``, and the measured numbers: the top order's ``margin`` below its baseline, its ``lead``
     over the median order's mean score and the replicates' ``spread`` (median ``relative_sd``), all in nats per
     token and for description only; the held-out test's ``held_out_lead`` (the mean over seeds of −d_s), ``t``
-    and ``p`` (NaN below :data:`MIN_SEEDS` seeds)."""
+    and ``p`` (NaN below :data:`MIN_SEEDS` seeds).  ``control``: the profile is the control (``rank_by:
+    baseline``), which trains no model: always no signal, and the reason says so."""
     columns = [column for column in summary.columns if column.startswith("score_seed")]
     if seeds is not None and seeds != len(columns):
         raise ValueError(f"verdict: {seeds} seeds asked for, but the summary has {len(columns)} score_seed columns")
@@ -185,6 +186,9 @@ def verdict(summary: pd.DataFrame, seeds: int | None = None) -> dict:
              "held_out_lead": float(-held.mean()), "t": t, "p": p}  # fmt: skip
     side = "below" if top["margin"] >= 0 else "above"
     where = f"the top order ({top['order']}) is {abs(top['margin']):.3f} nats/token {side} its no-learning baseline"
+    if control:
+        return {"verdict": NO_SIGNAL, "reason": "the control (rank_by: baseline): no model trained, its ranking is the "
+                "no-learning baseline's (token statistics only)", **facts}  # fmt: skip
     if top["margin"] < MIN_MARGIN:
         needs = f"needs {MIN_MARGIN} below"
         return {"verdict": NO_SIGNAL, "reason": f"{where} ({needs}): the model has not learned", **facts}

@@ -153,6 +153,11 @@ def scoring_steps(folder) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def is_control(tables: dict) -> bool:
+    """Whether a profile's replicate tables (seed → ``losses.csv``) are the control's (``rank_by: baseline``)."""
+    return all("rank_by" in table and (table["rank_by"] == CONTROL).all() for table in tables.values())
+
+
 def rank(losses: pd.DataFrame, rank_by: str) -> pd.DataFrame:
     """``losses`` (one ``loss_step<S>`` column per scoring point) with ``mean``, ``score`` and ``rank`` (1: lowest);
     ``rank_by`` ``baseline`` (the control): the score is the ``baseline`` column."""
@@ -370,7 +375,7 @@ def plot_profile(summary: pd.DataFrame, tables: dict, verdict: dict, tokens: pd.
     against.legend(fontsize=8)
     seeds = ", ".join(str(seed) for seed in tables)
     head = f"{title or 'loss profile'} (seeds {seeds}): {verdict['verdict'].upper()}"
-    if all("rank_by" in table and (table["rank_by"] == CONTROL).all() for table in tables.values()):
+    if is_control(tables):
         head += " (the CONTROL: ranked by the no-learning baseline alone, no model trained)"
     lines = [head, *textwrap.wrap(verdict["reason"], 150), *textwrap.wrap(token_statement(tokens)["statement"], 150)]
     figure.suptitle("\n".join(lines), fontsize=10)

@@ -23,7 +23,7 @@ from cotorder.config import resolve, total_steps
 from cotorder.datafiles import DataFormatError
 from cotorder.evidence import summarize, verdict
 from cotorder.orders import apply_order
-from cotorder.profiling import order_losses, plot_profile, rank, read_samples, run_profile
+from cotorder.profiling import is_control, order_losses, plot_profile, rank, read_samples, run_profile
 from cotorder.runs import plan
 from cotorder.study import read_replicate_tables
 from cotorder.tasks import Task
@@ -290,8 +290,9 @@ def test_the_control_ranks_by_the_baseline_alone_trains_nothing_and_is_never_sig
         assert table["order"].iloc[0] == min(by_order, key=by_order.get)
     tables = read_replicate_tables({seed: tmp_path / f"seed={seed}" / "losses.csv" for seed in profile.seeds})
     summary = summarize(tables)
-    found = verdict(summary)
-    assert found["verdict"] == "no signal" and found["margin"] == 0
+    found = verdict(summary, control=is_control(tables))
+    assert found["verdict"] == "no signal" and found["margin"] == 0 and is_control(tables)
+    assert found["reason"].startswith("the control (rank_by: baseline): no model trained")
     plot_profile(summary, tables, found, pd.DataFrame({"seed": [0], "spearman": [1.0]}), tmp_path / "c.png")  # runs
 
 

@@ -10,7 +10,7 @@ import sys
 from _job import log_to  # first: puts the workflow's package on sys.path
 
 from cotorder.evidence import agreement, baseline_agreement, summarize, token_statement, verdict
-from cotorder.profiling import plot_profile, write_table
+from cotorder.profiling import is_control, plot_profile, write_table
 from cotorder.study import ReplicateTableError, read_replicate_tables
 
 log_to(snakemake.log[0])
@@ -19,7 +19,7 @@ try:  # every configured seed's table, readable, numbers where numbers go, the s
 except ReplicateTableError as error:
     sys.exit(f"profile {snakemake.wildcards.profile}: {error}")
 summary = summarize(tables)
-found = verdict(summary, len(tables))
+found = verdict(summary, len(tables), control=is_control(tables))
 pairs = agreement(tables)
 tokens = baseline_agreement(tables)
 follows = token_statement(tokens)
