@@ -19,6 +19,8 @@ CONFIGS = {
     "study_local": ["--configfile", "experiments/study_local.yaml"],
     "search_demo": ["--configfile", "experiments/search_demo.yaml"],
     "search_paper": ["--configfile", "experiments/search_paper.yaml"],
+    "ground_truth_choose": ["--configfile", "experiments/ground_truth_choose.yaml"],
+    "ground_truth_report": ["--configfile", "experiments/ground_truth_report.yaml"],
     "ground_truth_demo": [
         "--configfile",
         "experiments/profiling_demo.yaml",
@@ -77,6 +79,17 @@ def test_dry_run_plans_every_profile_and_no_run(workflow, name, profiles, seeds)
     assert counts["profile_data"] == counts["profile_summary"] == profiles
     assert counts["profile"] == profiles * seeds  # one training per replicate, on its profile's data
     assert "train" not in counts and "summarize" not in counts  # run_tasks: []
+
+
+@pytest.mark.parametrize(
+    "name,profiles,runs", [("ground_truth_choose", 2 * 4, 2 * 16), ("ground_truth_report", 2 * 2, 2 * 2 * 16)]
+)
+def test_the_ground_truth_study_trains_its_orders_once_for_all_its_profiles(workflow, name, profiles, runs):
+    """16 orders per task and n, one training seed, shared by every profile setting of that task and n."""
+    counts = job_counts(ok(workflow("--dry-run", *CONFIGS[name])).stdout)
+    assert counts["profile_summary"] == counts["profile_validation"] == profiles and counts["ground_truth"] == 1
+    assert counts["profile"] == 3 * profiles and counts["train"] == counts["evaluate"] == runs
+    assert "profile_pick" not in counts and "summarize" not in counts
 
 
 def test_the_ground_truth_demo_adds_only_the_trained_orders_to_the_profiling_demo(workflow):
