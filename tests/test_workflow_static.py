@@ -82,7 +82,7 @@ def test_dry_run_plans_every_profile_and_no_run(workflow, name, profiles, seeds)
 
 
 @pytest.mark.parametrize(
-    "name,profiles,runs", [("ground_truth_choose", 2 * 4, 2 * 16), ("ground_truth_report", 2 * 2, 2 * 2 * 16)]
+    "name,profiles,runs", [("ground_truth_choose", 2 * 4, 2 * 16), ("ground_truth_report", 2 * 2 * 2, 2 * 2 * 16)]
 )
 def test_the_ground_truth_study_trains_its_orders_once_for_all_its_profiles(workflow, name, profiles, runs):
     """16 orders per task and n, one training seed, shared by every profile setting of that task and n."""
