@@ -347,11 +347,9 @@ def training_arguments(cfg: dict, device: str) -> TrainingArguments:
 
 def _configure_wandb(cfg: dict) -> None:
     wandb = cfg["wandb"]
-    if not wandb["enabled"]:
-        os.environ["WANDB_DISABLED"] = "true"
+    if not wandb["enabled"]:  # report_to "none" already keeps the Trainer off it; this keeps wandb itself off
         os.environ["WANDB_MODE"] = "disabled"
         return
-    os.environ.pop("WANDB_DISABLED", None)
     if os.environ.get("WANDB_MODE") == "disabled":
         del os.environ["WANDB_MODE"]
     if "WANDB_API_KEY" not in os.environ:  # never prompt for a login: log offline, `wandb sync` later
