@@ -50,6 +50,9 @@ def copy_workflow(target: Path) -> Path:
 # The tiny test config (tests/configs/tiny.yaml) and the runs it makes, in summary order.
 TINY = ["--configfile", "tests/configs/tiny.yaml"]
 TINY_RUNS = [("relu", "forward"), ("relu", "inverse"), ("square", "forward"), ("square", "swap")]
+# The tiny config run locally as docs/ground_truth.md runs its studies: two one-thread jobs at a time on two cores. A
+# tiny job's time is mostly its imports, on one core: a two-thread job (the rules' default) would leave the other idle.
+LOCAL = ["--cores", "2", "--set-threads", "train=1", "evaluate=1", "profile=1", "search_round=1", *TINY]
 
 PLANNED = re.compile(r"^rule (\w+):\n(?:    (?:wildcards: (.*)|.*)\n)*", re.M)  # a dry run's jobs: rule, wildcards
 
@@ -94,3 +97,12 @@ def workflow(tmp_path):
 
     run.dir = tmp_path
     return run
+
+
+@pytest.fixture(scope="session")
+def tiny_finished(tmp_path_factory):
+    """A workflow copy on which the tiny config has run to completion locally (LOCAL), made once for the tests that
+    read it or copy it: test_workflow_run's, and test_slurm's as the local run a SLURM run must match."""
+    folder = copy_workflow(tmp_path_factory.mktemp("tiny_finished"))
+    ok(snakemake(folder, *LOCAL))
+    return folder

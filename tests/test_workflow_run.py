@@ -13,17 +13,13 @@ import time
 import pandas as pd
 import pytest
 import yaml
-from conftest import TINY, TINY_RUNS, copy_workflow, mtimes, ok, planned_jobs, snakemake
-
-LOCAL = ["--cores", "2", *TINY]  # the tiny config, run locally
+from conftest import LOCAL, TINY_RUNS, copy_workflow, mtimes, ok, planned_jobs, snakemake
 
 
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory):
-    """A workflow copy on which the tiny config has run to completion once."""
-    folder = copy_workflow(tmp_path_factory.mktemp("finished"))
-    ok(snakemake(folder, *LOCAL))
-    return folder
+@pytest.fixture
+def finished(tiny_finished):
+    """A workflow copy on which the tiny config has run to completion once (shared: only read or copied)."""
+    return tiny_finished
 
 
 @pytest.fixture
