@@ -181,8 +181,29 @@ def test_killed_training_resumes_from_its_checkpoint(tmp_path):
     for folder in (interrupted, uninterrupted):
         resumable_config(folder)
     run = "results/relu/n=4/forward/seed=42"
+    target = f"{run}/metrics.json"  # the replicate's chain: the summary and plots are not what resuming is about
+    with (
+        open(tmp_path / "straight.out", "w") as out,
+        subprocess.Popen(  # the uninterrupted run, beside the killed one: one-thread jobs, one core each
+            [sys.executable, "-m", "snakemake", target, *LOCAL], cwd=uninterrupted, stdout=out, stderr=subprocess.STDOUT
+        ) as straight_run,
+    ):
+        resume_killed_training(interrupted, run, target)
+    assert straight_run.returncode == 0, (tmp_path / "straight.out").read_text()[-6000:]
+    resumed, straight = (
+        json.loads((folder / run / "metrics.json").read_text()) for folder in (interrupted, uninterrupted)
+    )
+    for key in ("success_rate", "position_accuracy", "token_accuracy", "final_accuracy", "training_steps"):
+        assert resumed[key] == straight[key], key
+    assert (interrupted / run / "model" / "train_log.csv").read_text() == (
+        uninterrupted / run / "model" / "train_log.csv"
+    ).read_text()
+
+
+def resume_killed_training(interrupted, run, target):
+    """``target``'s run killed mid-training, then run again: it resumes from the last checkpoint."""
     job = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", *LOCAL],
+        [sys.executable, "-m", "snakemake", target, *LOCAL],
         cwd=interrupted,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -198,18 +219,9 @@ def test_killed_training_resumes_from_its_checkpoint(tmp_path):
     assert not (interrupted / run / "model" / "model.safetensors").exists()
 
     ok(snakemake(interrupted, "--unlock", *LOCAL))  # a killed Snakemake leaves its lock, as after a power loss
-    ok(snakemake(interrupted, *LOCAL))
+    ok(snakemake(interrupted, target, *LOCAL))
     log = (interrupted / "results/logs/train/relu/n=4/forward/seed=42.log").read_text()
     assert re.search(r"resuming from \S+/checkpoints/checkpoint-(16|24|32)", log), log[-3000:]
-    ok(snakemake(uninterrupted, *LOCAL))
-    resumed, straight = (
-        json.loads((folder / run / "metrics.json").read_text()) for folder in (interrupted, uninterrupted)
-    )
-    for key in ("success_rate", "position_accuracy", "token_accuracy", "final_accuracy", "training_steps"):
-        assert resumed[key] == straight[key], key
-    assert (interrupted / run / "model" / "train_log.csv").read_text() == (
-        uninterrupted / run / "model" / "train_log.csv"
-    ).read_text()
 
 
 def test_report_holds_table_and_plots_with_captions(done):
