@@ -340,9 +340,15 @@ TINY_SEARCH = {
 }
 
 
-def test_search_seeds_run_round_by_round_and_resume_at_their_round(tmp_path):
+def test_search_seeds_run_round_by_round_resume_at_their_round_and_train_as_a_direction(tmp_path):
+    """Two seeds of a search from nothing, the first seed's found order trained as the direction `tiny` of relu."""
     folder = copy_workflow(tmp_path)
-    edit_tiny(folder, lambda c: c.update(run_tasks=[], searches={"tiny": {**TINY_SEARCH, "seeds": [1, 2]}}))
+
+    def with_search(config):
+        config.update(run_tasks=["relu"], searches={"tiny": {**TINY_SEARCH, "seeds": [1, 2]}})
+        config["tasks"]["relu"]["directions"] = ["forward", "tiny"]
+
+    edit_tiny(folder, with_search)
     jobs = planned(folder)
     rounds = {seed: [f"search=tiny, seed={seed}, round={i}" for i in (1, 2, 3, 4)] for seed in (1, 2)}
     assert sorted(jobs["search_round"]) == rounds[1] + rounds[2]  # K = 2 global rounds, then l = 2 intra, inter
@@ -361,35 +367,8 @@ def test_search_seeds_run_round_by_round_and_resume_at_their_round(tmp_path):
     assert summary["kendall_to_forward"].add(summary["kendall_to_inverse"]).eq(6).all()  # 4·3/2 pairs
     assert (folder / "results/searches/tiny/search.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-    # Seed 2's search killed after round 2: its rounds 3 and 4 are what is left to run; it ends with the same order.
-    for index in (3, 4):
-        shutil.rmtree(folder / f"results/searches/tiny/seed=2/round{index}")
-    for done in ("seed=2/order.json", "summary.csv", "search.png"):  # what a killed search had not reached
-        (folder / "results/searches/tiny" / done).unlink()
-    jobs = planned(folder)
-    assert sorted(jobs["search_round"]) == rounds[2][2:] and jobs["search_result"] == ["search=tiny, seed=2"]
-    ok(snakemake(folder, *LOCAL))
-    assert json.loads((folder / "results/searches/tiny/seed=2/order.json").read_text())["order"] == result["order"]
-
-    # A later stage's setting: without the local stage only the results are made again.
-    edit_tiny(folder, lambda c: c["searches"]["tiny"].update(local=False))
-    jobs = planned(folder)
-    assert "search_round" not in jobs and sorted(jobs["search_result"]) == [
-        "search=tiny, seed=1",
-        "search=tiny, seed=2",
-    ]
-
-
-def test_a_searchs_order_is_trained_as_a_direction_and_reruns_only_its_runs(tmp_path):
-    folder = copy_workflow(tmp_path)
-
-    def with_search(config):
-        config.update(run_tasks=["relu"], searches={"tiny": TINY_SEARCH})
-        config["tasks"]["relu"]["directions"] = ["forward", "tiny"]
-
-    edit_tiny(folder, with_search)
-    ok(snakemake(folder, *LOCAL))
-    order = json.loads((folder / "results/searches/tiny/seed=0/order.json").read_text())["order"]
+    # The direction `tiny`: the task's data written in seed 1's found order, trained and evaluated in it.
+    order = json.loads((folder / "results/searches/tiny/seed=1/order.json").read_text())["order"]
     forward = (folder / "results/relu/n=4/forward/data.test").read_text().splitlines()
     searched = (folder / "results/relu/n=4/tiny/data.test").read_text().splitlines()
     for a, b in zip(forward, searched, strict=True):
@@ -400,8 +379,24 @@ def test_a_searchs_order_is_trained_as_a_direction_and_reruns_only_its_runs(tmp_
     metrics = json.loads((folder / "results/relu/n=4/tiny/seed=42/metrics.json").read_text())
     assert metrics["order"] == order
 
+    # Seed 2's search killed after round 2: its rounds 3 and 4 are what is left to run; it ends with the same order.
+    # Seed 1's search and the direction trained from it are not touched.
+    for index in (3, 4):
+        shutil.rmtree(folder / f"results/searches/tiny/seed=2/round{index}")
+    for done in ("seed=2/order.json", "summary.csv", "search.png"):  # what a killed search had not reached
+        (folder / "results/searches/tiny" / done).unlink()
+    jobs = planned(folder)
+    assert sorted(jobs["search_round"]) == rounds[2][2:] and jobs["search_result"] == ["search=tiny, seed=2"]
+    assert sorted(jobs) == ["all", "search_result", "search_round", "search_summary"]
+    ok(snakemake(folder, *LOCAL))
+    assert json.loads((folder / "results/searches/tiny/seed=2/order.json").read_text())["order"] == result["order"]
+
+    # A later stage's setting: without the local stage only the results are made again, and the direction's runs.
     edit_tiny(folder, lambda c: c["searches"]["tiny"].update(local=False))
     jobs = planned(folder)
-    assert jobs["search_result"] == ["search=tiny, seed=0"] and "search_round" not in jobs
+    assert "search_round" not in jobs and sorted(jobs["search_result"]) == [
+        "search=tiny, seed=1",
+        "search=tiny, seed=2",
+    ]
     assert jobs["generate"] == ["task=relu, n=4, direction=tiny"]
     assert jobs["train"] == jobs["evaluate"] == ["task=relu, n=4, direction=tiny, seed=42"]
