@@ -65,63 +65,36 @@ def on_slurm(folder, *args, profile="ci"):
     return snakemake(folder, *args, "--profile", f"profiles/{profile}", *SLURM_TINY)
 
 
-@pytest.fixture(scope="module")
-def finished(cluster, tiny_finished, tmp_path_factory):
-    """The tiny config's runs of SLURM_RUNS run to completion through SLURM, and the tiny config run locally (the
-    suite's shared run, conftest's tiny_finished): (local, slurm, output)."""
-    slurm = write_profiles(copy_workflow(tmp_path_factory.mktemp("slurm")))
-    return tiny_finished, slurm, ok(on_slurm(slurm)).output
-
-
-@pytest.fixture
-def done(finished, tmp_path):
-    """A private copy of the SLURM run (results, Snakemake's records and all)."""
-    return shutil.copytree(finished[1], tmp_path / "run", symlinks=True)
-
-
 def metrics(folder):
     with open(folder / "results" / "summary.csv") as handle:
         return [{key: value for key, value in row.items() if key not in TIMINGS} for row in csv.DictReader(handle)]
 
 
-def test_slurm_run_matches_local_run(finished):
-    """The same metrics as the local run, every job run as a SLURM job."""
-    local, slurm, output = finished
-    assert [(row["task"], row["direction"]) for row in metrics(slurm)] == SLURM_RUNS
-    assert metrics(slurm) == [row for row in metrics(local) if (row["task"], row["direction"]) in SLURM_RUNS]
-    # Every job went through SLURM and finished there (MinJobAge keeps finished jobs in squeue).
-    jobids = [jobid for jobid, _ in SUBMITTED.findall(output)]
-    squeue = subprocess.run(
-        ["squeue", "-h", "-t", "all", "-j", ",".join(jobids), "-o", "%T %k"], capture_output=True, text=True, check=True
-    )
-    expected = [f"COMPLETED rule_{rule}" for rule in ("summarize", "plot")] + [
-        f"COMPLETED rule_{rule}_wildcards_{task}_4_{direction}{replicate}"
-        for rule, replicate in (("generate", ""), ("train", "_42"), ("evaluate", "_42"))
-        for task, direction in SLURM_RUNS
-    ]
-    assert sorted(squeue.stdout.splitlines()) == sorted(expected)
-
-
-def test_failed_job_names_its_log_and_rerun_completes_only_the_rest(done, finished):
-    """A training job fails on a bad data line: the run names its logs; once fixed, a rerun redoes only its chain."""
-    data = done / FAILING / "data.train"
-    original = data.read_text()
+def test_failed_job_names_its_log_and_rerun_completes_only_the_rest_as_the_local_run(cluster, tiny_finished, tmp_path):
+    """A run through SLURM from nothing in which relu's training fails on a bad data line (relu's data is there before
+    the run: the local run's, line 5 broken): the run names the job's logs and completes the square run; once the line
+    is fixed, a rerun redoes only relu's chain. Every job ran as a SLURM job, with the metrics of the local run."""
+    folder = write_profiles(copy_workflow(tmp_path))
+    (folder / FAILING).mkdir(parents=True)
+    shutil.copy2(tiny_finished / FAILING / "data.test", folder / FAILING / "data.test")
+    original = (tiny_finished / FAILING / "data.train").read_text()
     lines = original.splitlines(keepends=True)
+    data = folder / FAILING / "data.train"
     data.write_text("".join(lines[:4] + ["1 2 x 4 : 0 0 0 0\n"] + lines[5:]))
-    (done / "results/square/n=4/swap/seed=42/metrics.json").unlink()  # more work in the failing run: it goes on
 
-    failed = on_slurm(done)
+    failed = on_slurm(folder)
     assert failed.returncode != 0
-    [(jobid, slurm_log)] = [job for job in SUBMITTED.findall(failed.output) if "rule_train" in job[1]]
+    [(jobid, slurm_log)] = [job for job in SUBMITTED.findall(failed.output) if "rule_train/relu" in job[1]]
     assert f"SLURM-job '{jobid}' failed, SLURM status is: 'FAILED'" in failed.output
     assert f"log: results/logs/train/relu/n=4/forward/seed=42.log, {slurm_log} (check log file" in failed.output
     assert f"{FAILING}/data.train:5: 'x' is not an integer" in failed.output  # the job's log, shown
     assert "Error in rule train" in Path(slurm_log).read_text()  # the failed job's SLURM log is kept
-    assert (done / "results/square/n=4/swap/seed=42/metrics.json").is_file()  # the run kept going
+    assert (folder / "results/square/n=4/swap/seed=42/metrics.json").is_file()  # the run kept going
+    assert not (folder / "results/summary.csv").exists()
 
     data.write_text(original)  # the fix
     wildcards = "task=relu, n=4, direction=forward, seed=42"
-    assert planned_jobs(ok(on_slurm(done, "-n")).stdout) == {
+    assert planned_jobs(ok(on_slurm(folder, "-n")).stdout) == {
         "train": [wildcards],
         "evaluate": [wildcards],
         "summarize": [""],
@@ -130,12 +103,27 @@ def test_failed_job_names_its_log_and_rerun_completes_only_the_rest(done, finish
     }
     untouched = {
         path: mtime
-        for path, mtime in mtimes(done, "results/*/n=4/**/*").items()
+        for path, mtime in mtimes(folder, "results/*/n=4/**/*").items()
         if FAILING not in str(path) or path.name == "data.test"
     }
-    ok(on_slurm(done))
+    rerun = ok(on_slurm(folder))
     assert {path: path.stat().st_mtime_ns for path in untouched} == untouched
-    assert metrics(done) == metrics(finished[1])
+    assert [(row["task"], row["direction"]) for row in metrics(folder)] == SLURM_RUNS
+    assert metrics(folder) == [row for row in metrics(tiny_finished) if (row["task"], row["direction"]) in SLURM_RUNS]
+
+    # Every job went through SLURM and ended there (MinJobAge keeps finished jobs in squeue).
+    jobids = [jobid for jobid, _ in SUBMITTED.findall(failed.output + rerun.output)]
+    squeue = subprocess.run(
+        ["squeue", "-h", "-t", "all", "-j", ",".join(jobids), "-o", "%T %k"], capture_output=True, text=True, check=True
+    )
+    expected = [
+        "FAILED rule_train_wildcards_relu_4_forward_42",  # relu's data was there: its chain began with training
+        "COMPLETED rule_generate_wildcards_square_4_swap",
+        *(f"COMPLETED rule_{rule}_wildcards_{t}_4_{d}_42" for rule in ("train", "evaluate") for t, d in SLURM_RUNS),
+        "COMPLETED rule_summarize",
+        "COMPLETED rule_plot",
+    ]
+    assert sorted(squeue.stdout.splitlines()) == sorted(expected)
 
 
 def test_training_job_asks_sbatch_for_a_gpu(cluster, tmp_path):
