@@ -166,7 +166,7 @@ def rank(losses: pd.DataFrame, rank_by: str) -> pd.DataFrame:
     points = [column for column in losses.columns if column.startswith("loss_step")]
     table = losses.copy()
     table["mean"] = table[points].mean(axis=1)
-    table["score"] = table["baseline"] if rank_by == CONTROL else criterion_scores(table, rank_by)
+    table["score"] = criterion_scores(table, rank_by)
     table = table.sort_values("score", kind="stable").reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .baseline import CONTROL
 from .evidence import summarize, verdict
 
 CRITERIA = ("first", "final", "mean", "margin")
@@ -81,13 +82,15 @@ def read_replicate_tables(paths_by_seed: dict, numbers=RANKED) -> dict:
 
 
 def criterion_scores(table: pd.DataFrame, criterion: str) -> pd.Series:
-    """Each order's score under ``criterion`` (lower is better) from its ``loss_step<S>`` columns (and ``baseline``)."""
+    """Each order's score under ``criterion`` (lower is better) from its ``loss_step<S>`` columns (and ``baseline``);
+    ``baseline`` (the control's, :data:`cotorder.baseline.CONTROL`): the no-learning baseline itself."""
     points = [column for column in table.columns if column.startswith("loss_step")]
     return {
         "first": lambda: table[points[0]],
         "final": lambda: table[points[-1]],
         "mean": lambda: table[points].mean(axis=1),
         "margin": lambda: table[points[-1]] - table["baseline"],
+        CONTROL: lambda: table["baseline"],
     }[criterion]()
 
 

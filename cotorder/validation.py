@@ -89,7 +89,7 @@ def validation_table(summary: pd.DataFrame, tables: dict, metrics: dict) -> pd.D
     by_order = summary.set_index("order")
     candidates = pd.DataFrame(index=by_order.index)
     for criterion in CRITERIA:
-        per_seed = [criterion_scores(table, criterion).set_axis(table["order"]) for table in tables.values()]
+        per_seed = [replicate_scores(table, criterion) for table in tables.values()]
         candidates[f"score_{criterion}"] = pd.concat(per_seed, axis=1).mean(axis=1)
         candidates[f"rank_{criterion}"] = _ranks(candidates[f"score_{criterion}"])
     candidates["baseline"] = by_order["baseline"]
@@ -138,12 +138,7 @@ def bootstrap_interval(x, y, resamples: int = BOOTSTRAP, seed: int = BOOTSTRAP_S
 def replicate_scores(table: pd.DataFrame, ranking: str) -> pd.Series:
     """One replicate's ``losses.csv`` ``table``: each order's score under ``ranking`` (a name of :data:`RANKINGS`),
     indexed by order."""
-    if ranking == "profile":
-        scores = table["score"]
-    elif ranking == "baseline":
-        scores = table["baseline"]
-    else:
-        scores = criterion_scores(table, ranking)
+    scores = table["score"] if ranking == "profile" else criterion_scores(table, ranking)
     return pd.Series(scores.to_numpy(dtype=float), index=table["order"])
 
 
