@@ -39,7 +39,7 @@ from .candidates import assign_orders, order_label, write_mixed, write_profile_d
 from .datafiles import DataFormatError, atomic_write, parse_line
 from .evidence import agreement
 from .generate import write_split
-from .runs import training_config
+from .runs import training_config, trains
 from .search import block_arrangements, local_blocks, round_candidates
 from .study import criterion_scores
 from .tasks import Task
@@ -48,11 +48,6 @@ from .tasks import Task
 # curve (the mean over the points), the loss at the end, or at the first point; or, the control, the order's
 # no-learning baseline alone, with no model trained.
 RANK_BY = ("mean", "final", "first", CONTROL)
-
-
-def trains(scoring: dict) -> bool:
-    """Whether a profile (its ``scoring`` settings) trains a model: all but the control (``rank_by: baseline``)."""
-    return scoring["rank_by"] != CONTROL
 
 
 def read_samples(path, task: Task, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -29,6 +29,7 @@ from types import MappingProxyType
 
 from . import config as configuration
 from . import search, validation
+from .baseline import CONTROL
 from .candidates import MAX_CANDIDATES, candidate_orders
 from .orders import check_permutation, order_positions, random_permutation
 from .tasks import FILE_KIND, SETTINGS, SettingError, Task
@@ -59,6 +60,11 @@ def default_splits(kind: str) -> dict:
 def canonical(value):
     """``value`` as plain JSON types with every mapping's keys sorted."""
     return json.loads(json.dumps(value, sort_keys=True))
+
+
+def trains(scoring: Mapping) -> bool:
+    """Whether a profile (its ``scoring`` settings) trains a model: all but the control (``rank_by: baseline``)."""
+    return scoring["rank_by"] != CONTROL
 
 
 @dataclass(frozen=True)
@@ -170,6 +176,13 @@ class Plan:
             raise ConfigError(f"searches.{found.name}: no round {index} (it has rounds 1 to {len(found.rounds)})")
         replicate = found.profile.replicate(_seed(f"searches.{found.name}", wildcards.seed, found.profile.seeds))
         return {**found.rounds[index - 1], "replicate": replicate, "initial": found.initial if index == 1 else None}
+
+    def trains_model(self, wildcards) -> bool:
+        """Whether a profile replicate's or a search round's job trains a model: all but the control's
+        (``rank_by: baseline``), which needs neither a GPU nor a second thread."""
+        if getattr(wildcards, "search", None) is not None:
+            return trains(self.searches[wildcards.search].profile.scoring)
+        return trains(self.profiles[wildcards.profile].scoring)
 
     def search_files(self, pattern: str, search: str | None = None) -> list[str]:
         """``pattern`` formatted for every search (or ``search``), every seed where it names ``{seed}``, and every

@@ -1,8 +1,3 @@
-# trains: whether a profile (its scoring) trains a model: all but the control (rank_by: baseline), whose
-# replicates and search rounds need neither a GPU nor a second thread.
-from cotorder.profiling import trains
-
-
 rule profile_data:
     input:
         task=PLAN.task_file,
@@ -51,11 +46,9 @@ rule profile:
         f"{RESULTS}/benchmarks/profile/{{profile}}/seed={{seed}}.tsv"
     conda:
         "../envs/train.yaml"
-    threads: lambda wildcards: 2 if trains(PLAN.profile(wildcards).scoring) else 1
+    threads: lambda wildcards: 2 if PLAN.trains_model(wildcards) else 1
     resources:
-        gpu=lambda wildcards: (
-            GPU_REQUEST if trains(PLAN.profile(wildcards).scoring) else 0
-        ),
+        gpu=lambda wildcards: GPU_REQUEST if PLAN.trains_model(wildcards) else 0,
         mem_mb=16000,
         runtime=720,
     params:

@@ -21,13 +21,9 @@ rule search_round:
         f"{RESULTS}/benchmarks/search_round/{{search}}/seed={{seed}}/round{{round}}.tsv"
     conda:
         "../envs/train.yaml"
-    threads: lambda wildcards: 2 if trains(PLAN.searches[wildcards.search].profile.scoring) else 1
+    threads: lambda wildcards: 2 if PLAN.trains_model(wildcards) else 1
     resources:
-        gpu=lambda wildcards: (
-            GPU_REQUEST
-            if trains(PLAN.searches[wildcards.search].profile.scoring)
-            else 0
-        ),
+        gpu=lambda wildcards: GPU_REQUEST if PLAN.trains_model(wildcards) else 0,
         mem_mb=16000,
         runtime=720,
     params:
