@@ -40,7 +40,7 @@ from .datafiles import DataFormatError, atomic_write, parse_line
 from .evidence import agreement
 from .generate import write_split
 from .runs import training_config, trains
-from .search import block_arrangements, local_blocks, round_candidates
+from .search import play_round
 from .study import criterion_scores
 from .tasks import Task
 
@@ -238,58 +238,45 @@ def run_profile(replicate: dict, *, train_path, validation_path, folder, num_thr
 
 
 def run_round(replicate: dict, move: str, size: int, keep: int, survivors, folder, num_threads=None,
-              per_block: bool = False) -> dict:  # fmt: skip
-    """One search round: profile the round's candidates (``replicate`` as for :func:`run_profile`, its candidates
-    replaced) in ``folder`` and keep the best ``keep`` orders, best first; with the round's median score and the
-    winner's baseline, so that rounds of different sizes can be compared by margins, and the ``rank_by`` that
-    ranked them (``baseline``: the control, which trains nothing).
+              per_block: bool = False, confirm: int = 1, previous: dict | None = None) -> dict:  # fmt: skip
+    """One search round (:func:`cotorder.search.play_round`), each ranking a loss profile (``replicate`` as for
+    :func:`run_profile`, its candidates replaced) in ``folder``: the round's best ``keep`` orders, best first, with
+    the round's median score and the winner's baseline, so that rounds of different sizes can be compared by
+    margins, and the ``rank_by`` that ranked them (``baseline``: the control, which trains nothing).
 
-    ``per_block`` (intra rounds): each block's arrangements are profiled on their own, in ``folder/block<i>``, and
-    every block's best arrangement is applied to the incumbent at once; the combined order is then profiled against
-    the incumbent, the two alone with half the samples each (``folder/combined``), and kept only if it wins: the
-    round's score, median and baseline are that pair's (``compared``: both orders, the winner first).  When every
-    block's best is the incumbent's own arrangement there is nothing to compare: the incumbent is kept, with the
-    means over the blocks' profiles.  ``losses.csv`` holds every block's table (column ``block``) and the pair's
-    (block ``combined``).
+    A round of one profile profiles in ``folder``.  A round of several — an intra round ``per_block`` (each block
+    in ``folder/block<i>``, the combined order against the incumbent in ``folder/combined``, the two alone with
+    half the samples each) or a climb round (the incumbent and its insertion moves in ``folder/moves``, each
+    re-scoring of the best move against the incumbent in ``folder/confirm<i>``, the i-th on the fresh replicate
+    :func:`fresh_replicate` i − 1) — writes every profile's table to ``folder/losses.csv`` (column ``block``:
+    the block's index or ``combined``; ``part`` in a climb round).  A climb round after the climb's end
+    (``previous`` says ``converged``) profiles nothing: its ``losses.csv`` has no rows.
     """
     folder, rank_by = Path(folder), replicate["scoring"]["rank_by"]
-    if per_block and move == "intra":
-        incumbent, order, tables = list(survivors[0]), list(survivors[0]), []
-        for index, places in enumerate(local_blocks(len(order), size)):
-            if len(places) > 1:
-                table = _profile_candidates(replicate, block_arrangements(incumbent, places),
-                                            folder / f"block{index}", num_threads)  # fmt: skip
-                best = [int(p) for p in table["order"].iloc[0].split()]
-                for place in places:
-                    order[place] = best[place]
-                tables.append(table.assign(block=index))
-        record = {"move": move, "size": size, "rank_by": rank_by, "candidates": sum(len(table) for table in tables),
-                  "blocks": [table["order"].iloc[0] for table in tables]}  # fmt: skip
-        if order == incumbent:
-            write_table(pd.concat(tables, ignore_index=True), folder / "losses.csv")
-            return {**record, "kept": [incumbent],
-                    "scores": [float(np.mean([table["score"].iloc[0] for table in tables]))],
-                    "median": float(np.mean([table["score"].median() for table in tables])),
-                    "baseline": float(np.mean([table["baseline"].iloc[0] for table in tables])),
-                    "compared": [" ".join(map(str, incumbent))]}  # fmt: skip
-        pair = _profile_candidates(replicate, [incumbent, order], folder / "combined", num_threads)
-        write_table(pd.concat([*tables, pair.assign(block="combined")], ignore_index=True), folder / "losses.csv")
-        return {**record, "candidates": record["candidates"] + 2,
-                "kept": [[int(p) for p in pair["order"].iloc[0].split()]], "scores": [float(pair["score"].iloc[0])],
-                "median": float(pair["score"].median()), "baseline": float(pair["baseline"].iloc[0]),
-                "compared": pair["order"].tolist()}  # fmt: skip
-    table = _profile_candidates(replicate, round_candidates(move, size, survivors), folder, num_threads)
-    best = table.head(keep)
-    return {
-        "move": move,
-        "size": size,
-        "rank_by": rank_by,
-        "candidates": len(table),
-        "kept": [[int(p) for p in order.split()] for order in best["order"]],
-        "scores": best["score"].tolist(),
-        "median": float(table["score"].median()),
-        "baseline": float(best["baseline"].iloc[0]),
-    }
+
+    def profile(candidates, part, fresh):
+        return _profile_candidates(fresh_replicate(replicate, fresh), candidates, folder / part if part else folder,
+                                   num_threads)  # fmt: skip
+
+    record, tables = play_round(move, size, keep, survivors, profile, per_block=per_block, confirm=confirm,
+                                previous=previous)  # fmt: skip
+    if not tables:
+        write_table(pd.DataFrame(columns=["order", "score", "baseline", "part"]), folder / "losses.csv")
+    elif tables[0][0] is not None:  # several profiles: one table of them all
+        column = "part" if move == "climb" else "block"
+        write_table(pd.concat([table.assign(**{column: part}) for part, table in tables], ignore_index=True),
+                    folder / "losses.csv")  # fmt: skip
+    return {**record, "rank_by": rank_by}
+
+
+def fresh_replicate(replicate: dict, fresh: int) -> dict:
+    """``replicate`` (0) or its ``fresh``-th fresh replicate: the same data and settings with another sample-to-order
+    assignment and model initialisation, each seed drawn from (the replicate's seed, ``fresh``)."""
+    if fresh == 0:
+        return replicate
+    seed = int(np.random.SeedSequence([replicate["data"]["assignment_seed"], fresh]).generate_state(1)[0])
+    training = {**replicate["training"], "train": {**replicate["training"]["train"], "seed": seed}}
+    return {**replicate, "data": {**replicate["data"], "assignment_seed": seed}, "training": training}
 
 
 def _profile_candidates(replicate: dict, candidates, folder: Path, num_threads=None) -> pd.DataFrame:

@@ -414,6 +414,11 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping, found_orders: M
         if task.input_count(n) < splits["test_samples"]:
             raise ConfigError(f"{where}.test_samples: {splits['test_samples']} test samples of {task.kind} at n = {n}, "
                               f"which has only {task.input_count(n)} distinct inputs")  # fmt: skip
+        if task.kind == FILE_KIND:  # its test split is drawn apart from its training split (generate.inputs_apart)
+            try:
+                task.check_apart(n, splits["test_samples"], splits["train_samples"])
+            except SettingError as error:
+                raise ConfigError(f"{where}.test_samples: the test split: {error.message}") from None
     return runs
 
 
@@ -501,6 +506,10 @@ def _profile(
     if task.input_count(n) < held_out:
         raise ConfigError(f"{where}.validation_samples: {task.kind} at n = {n} has {task.input_count(n)} distinct "
                           f"inputs, fewer than the {held_out} of the test and validation splits")  # fmt: skip
+    try:  # the validation split is drawn apart from the training and test splits (candidates.write_profile_data)
+        task.check_apart(n, settings["validation_samples"], splits["train_samples"] + splits["test_samples"])
+    except SettingError as error:
+        raise ConfigError(f"{where}.validation_samples: the validation split: {error.message}") from None
     training = _training(task, n, "mixed", entry, where, PROFILE_DEFAULTS)
     training["data"]["conditioning"] = settings["conditioning"]
     steps = configuration.total_steps(splits["train_samples"], training["train"])
@@ -608,6 +617,10 @@ class Search:
     profile: Profile  # what every round profiles, its candidates left to the round; one search per seed
 
 
+# A search entry's keys that set its rounds (cotorder.search.plan_rounds).
+SEARCH_STAGES = ("local", "max_block", "intra", "climb")
+
+
 def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
     """A search's rounds and profile.  The cheap bounds come first (settings that would be ignored, the profile's
     sequence length, each round's size against the cap, in round order), so that planning any search takes
@@ -615,45 +628,33 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
     where = f"searches.{name}"
     n, depth, given = entry["n"], entry["depth"], entry["initial"]
     if not entry.get("local", True):
-        for key in ("max_block", "intra"):
-            if key in entry:
+        for key in ("max_block", "intra", "climb"):
+            if key in entry and entry[key] is not False:
                 raise ConfigError(f"{where}.{key}: a setting of the local stage, which local: false leaves out")
     if "block_size" in given and given.get("kind") != "blocks":
         raise ConfigError(f"{where}.initial.block_size: a setting of kind: blocks, not of kind: {given['kind']}")
     profile = _profile(name, entry, tasks, where, candidates=[])
+    try:  # its own key named (the schema checks it first)
+        search.climb_settings(n, entry.get("climb", True))
+    except ValueError as error:
+        raise ConfigError(f"{where}.{error}") from None
     try:
-        rounds = search.schedule(n, depth, entry.get("local", True), entry.get("max_block"))
+        steps = search.plan_rounds(n, depth, **{key: entry[key] for key in SEARCH_STAGES if key in entry})
     except ValueError as error:
         raise ConfigError(f"{where}.depth: {error}") from None
     sizes = []
-    for move, size in rounds:  # in order: a later round may be far too large to work out (intra rounds of n/2)
-        count = search.round_size(n, move, size, depth)
+    for move, size in ((step["move"], step["size"]) for step in steps):  # in order: a later round may be far too
+        count = search.round_size(n, move, size, depth)  # large to work out (intra rounds of n/2)
         if count is None or count > MAX_CANDIDATES:
-            key = "depth" if move == "global" else "max_block"
+            key = {"global": "depth", "climb": "climb"}.get(move, "max_block")
             many = count or (f"(K+1)! = {depth + 1}!" if move == "global" else f"at least {size}!")
             raise ConfigError(f"{where}.{key}: the {move} round of size {size} would profile {many} candidates, "
                               f"above the cap of {MAX_CANDIDATES}")  # fmt: skip
         sizes.append(count)
     try:
-        total = math.factorial(depth + 1)
-        if given.get("count", total) > MAX_CANDIDATES:
-            raise ValueError(f"initial.count: {given.get('count', total)} orders, above the cap of {MAX_CANDIDATES}")
-        if "orders" in given:
-            initial = candidate_orders(n, orders=given["orders"])
-        elif given["kind"] == "random":
-            initial = candidate_orders(n, "random", given.get("count", total), given.get("seed", 0))
-        else:
-            initial = search.initial_blocks(
-                n, given.get("block_size", 5), given.get("count", total), given.get("seed", 0)
-            )
+        initial = search.initial_orders(n, depth, given)
     except ValueError as error:
         raise ConfigError(f"{where}: {error}") from None
-    per_block = entry.get("intra", "together") == "per_block"
-    steps = [
-        {"move": move, "size": size, "keep": search.global_keep(depth, size) if move == "global" else 1,
-         **({"per_block": True} if per_block and move == "intra" else {})}
-        for move, size in rounds
-    ]  # fmt: skip
     largest = max([len(initial), *sizes[1:]])
     if largest > profile.data["train_samples"]:
         raise ConfigError(f"{where}.train_samples: {profile.data['train_samples']} samples for rounds of up to "

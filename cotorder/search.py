@@ -19,20 +19,34 @@ place i.  A *block* is a contiguous run of places of an order; moving blocks mov
   own, so that every arrangement of that block has the same share of the training samples, and applies every
   block's best arrangement at once (:func:`cotorder.profiling.run_round`).
 
+- **Climb** (this project's; the default, ``climb: false`` leaves it out): after the paper's stages, rounds of
+  insertion moves from the incumbent (:func:`insertion_moves`: take one step out and write it at another place;
+  (n−1)² distinct orders, the adjacent swaps among them).  A round ranks the incumbent and all its moves; when a
+  move scores below the incumbent, the best one is re-scored against the incumbent, the two alone, ``confirm``
+  times (each a fresh replicate where the ranker has one), and replaces it only when its mean score over those is
+  lower.  The climb ends at the first round that keeps the incumbent (nothing scored below it, or its best move
+  lost the re-scoring: a ranker that gives the same numbers again would only repeat the round), or after
+  ``rounds`` rounds (default n).  A round after the end passes the incumbent through, scoring nothing.
+
 Every candidate list is distinct orders in a fixed, reproducible order; the schedule
-(:func:`schedule`) names each round.
+(:func:`schedule`) names each round and :func:`plan_rounds` gives each its settings.  One round is played by
+:func:`play_round`, whatever ranks its candidates: a loss profile per round in the workflow
+(:func:`cotorder.profiling.run_round`), or any function of the orders in :func:`search`, the whole search in one
+call.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .baseline import CONTROL
+from .candidates import MAX_CANDIDATES, candidate_orders
 from .orders import check_permutation, order_positions, sample_distinct, unrank
 
 
@@ -100,16 +114,77 @@ def inter_block_candidates(order, length: int) -> list[list[int]]:
     )
 
 
-def schedule(n: int, depth: int, local: bool = True, max_block: int | None = None) -> list[tuple[str, int]]:
+def schedule(
+    n: int, depth: int, local: bool = True, max_block: int | None = None, climb: int = 0
+) -> list[tuple[str, int]]:
     """The rounds of a search: ``("global", k)`` for k = 1 … depth, then ``("intra", l)``, ``("inter", l)`` for
-    l = 2 … ⌊n/2⌋ (at most ``max_block``) when the local stage runs."""
+    l = 2 … ⌊n/2⌋ (at most ``max_block``) when the local stage runs, then ``("climb", r)`` for r = 1 … ``climb``
+    (the paper's schedule: ``climb=0``)."""
     if not 1 <= depth < n:
         raise ValueError(f"depth K = {depth} must be between 1 and n - 1 = {n - 1}")
     rounds = [("global", k) for k in range(1, depth + 1)]
     if local:
         top = n // 2 if max_block is None else min(n // 2, max_block)
         rounds += [(move, length) for length in range(2, top + 1) for move in ("intra", "inter")]
+        rounds += [("climb", r) for r in range(1, climb + 1)]
     return rounds
+
+
+# The climb's settings where the config gives `climb: true` or leaves it out; its rounds default to n.
+CLIMB_DEFAULTS = {"confirm": 3}
+
+
+def climb_settings(n: int, climb: bool | Mapping = True) -> dict | None:
+    """The climb's ``rounds`` and ``confirm`` from the config's ``climb`` (``true``: the defaults, ``rounds`` n and
+    ``confirm`` 3; a mapping: over them); None for ``climb: false`` (the paper's schedule)."""
+    if climb is False:
+        return None
+    given = {} if climb is True else dict(climb)
+    for key, value in given.items():
+        if key not in ("rounds", "confirm") or isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"climb.{key}: {value!r}: expected climb.rounds or climb.confirm, a whole number >= 1")
+    return {"rounds": n, **CLIMB_DEFAULTS, **given}
+
+
+def plan_rounds(
+    n: int,
+    depth: int,
+    local: bool = True,
+    max_block: int | None = None,
+    intra: str = "together",
+    climb: bool | Mapping = True,
+) -> list[dict]:
+    """Every round of a search with its settings, in order: ``move``, ``size``, ``keep`` (how many orders it keeps),
+    ``per_block`` (intra rounds with ``intra: per_block``) and ``confirm`` (climb rounds).  The keys are the
+    config's; the defaults too: the local stage, the paper's intra rounds, the climb on."""
+    if intra not in ("together", "per_block"):
+        raise ValueError(f"intra: {intra!r}: expected together or per_block")
+    climbing = climb_settings(n, climb) if local else None
+    rounds = schedule(n, depth, local, max_block, climbing["rounds"] if climbing else 0)
+    return [
+        {"move": move, "size": size, "keep": global_keep(depth, size) if move == "global" else 1,
+         **({"per_block": True} if intra == "per_block" and move == "intra" else {}),
+         **({"confirm": climbing["confirm"]} if move == "climb" else {})}
+        for move, size in rounds
+    ]  # fmt: skip
+
+
+def initial_orders(n: int, depth: int, initial: Mapping) -> list[list[int]]:
+    """The first round's orders from the config's ``initial``: ``{"orders": [...]}`` as given (one order: a start
+    given directly), ``{"kind": "random"}`` (``count`` distinct random orders, default T = (K+1)!, from ``seed``) or
+    ``{"kind": "blocks"}`` (:func:`initial_blocks`, ``block_size`` default 5).  A ValueError names the key."""
+    total = math.factorial(depth + 1) if depth + 1 <= LARGEST_FACTORIAL else MAX_CANDIDATES + 1
+    if "block_size" in initial and initial.get("kind") != "blocks":
+        raise ValueError(f"initial.block_size: a setting of kind: blocks, not of kind: {initial.get('kind')}")
+    if initial.get("count", total) > MAX_CANDIDATES:
+        raise ValueError(f"initial.count: {initial.get('count', total)} orders, above the cap of {MAX_CANDIDATES}")
+    if "orders" in initial:
+        return candidate_orders(n, orders=initial["orders"])
+    if initial.get("kind") == "random":
+        return candidate_orders(n, "random", initial.get("count", total), initial.get("seed", 0))
+    if initial.get("kind") == "blocks":
+        return initial_blocks(n, initial.get("block_size", 5), initial.get("count", total), initial.get("seed", 0))
+    raise ValueError(f"initial: {dict(initial)!r}: expected kind: random, kind: blocks or orders")
 
 
 def initial_blocks(n: int, size: int, count: int, seed: int) -> list[list[int]]:
@@ -145,6 +220,8 @@ def round_size(n: int, move: str, size: int, depth: int) -> int | None:
             return None
         full, rest = divmod(n, size)
         return 1 + full * (math.factorial(size) - 1) + (math.factorial(rest) - 1 if rest else 0)
+    if move == "climb":  # the incumbent and its insertion moves (the re-scored pairs are profiles of their own)
+        return 1 + (n - 1) ** 2
     return n // size
 
 
@@ -153,7 +230,25 @@ def round_sizes(n: int, rounds, depth: int) -> list[int | None]:
     return [round_size(n, move, size, depth) for move, size in rounds]
 
 
-MOVES = {"global": global_candidates, "intra": intra_block_candidates, "inter": inter_block_candidates}
+def insertion_moves(order) -> list[list[int]]:
+    """Every order made by taking one step out of ``order`` and writing it at another place (distinct, in a fixed
+    order; ``order`` itself not among them): (n−1)² orders, the n−1 adjacent swaps among them."""
+    order = list(order)
+    found = []
+    for taken in range(len(order)):
+        rest = order[:taken] + order[taken + 1 :]
+        found.extend(rest[:place] + [order[taken]] + rest[place:] for place in range(len(order)) if place != taken)
+    return _distinct(found)
+
+
+def climb_candidates(order, size: int = 0) -> list[list[int]]:
+    """A climb round's candidates: the incumbent first, then its :func:`insertion_moves` (``size``, the round's
+    number, changes nothing)."""
+    return _distinct([list(order), *insertion_moves(order)])
+
+
+MOVES = {"global": global_candidates, "intra": intra_block_candidates, "inter": inter_block_candidates,
+         "climb": climb_candidates}  # fmt: skip
 
 
 def round_candidates(move: str, size: int, survivors) -> list[list[int]]:
@@ -161,6 +256,145 @@ def round_candidates(move: str, size: int, survivors) -> list[list[int]]:
     if move not in MOVES:
         raise ValueError(f"unknown search move {move!r} (expected {', '.join(MOVES)})")
     return MOVES[move](survivors, size) if move == "global" else MOVES[move](survivors[0], size)
+
+
+def _text(order) -> str:
+    return " ".join(map(str, order))
+
+
+def _parse(text: str) -> list[int]:
+    return [int(p) for p in text.split()]
+
+
+def _baseline(table, row: int = 0) -> float | None:
+    """A ranked table's baseline at ``row``; None where its ranker has none (a synthetic score)."""
+    return float(table["baseline"].iloc[row]) if "baseline" in table else None
+
+
+def _mean(values) -> float | None:
+    return None if any(v is None for v in values) else float(np.mean(values))
+
+
+def play_round(move: str, size: int, keep: int, survivors, profile, *, per_block: bool = False, confirm: int = 1,
+               previous: dict | None = None) -> tuple[dict, list]:  # fmt: skip
+    """One round of a search, whatever ranks its candidates: ``profile(candidates, part, fresh)`` ranks a list of
+    orders and returns a table sorted best first (column ``order``: the order as text, ``score``: lower is better,
+    and optionally ``baseline``); ``part`` names what it ranks (None: the round's candidates; ``block<i>``,
+    ``combined``, ``moves``, ``confirm<i>``), ``fresh`` which fresh replicate (0: the round's own; a ranker
+    without replicates ignores it).  ``previous``: the round before's record (a climb round after the climb's end
+    passes its incumbent through).  Returns the round's record — ``move``, ``size``, ``candidates`` (how many orders
+    it ranked), ``kept`` (best first), ``scores``, ``median`` and ``baseline`` (None without one) — and its ranked
+    tables as (part, table) pairs.
+
+    A global, intra or inter round ranks its candidates (:func:`round_candidates`) once and keeps the best
+    ``keep``.  ``per_block`` (intra rounds): each block's arrangements are ranked on their own (``block<i>``) and
+    every block's best arrangement is applied to the incumbent at once; the combined order is then ranked against
+    the incumbent, the two alone (``combined``), and kept only if it wins: the round's score, median and baseline
+    are that pair's (``compared``: both orders, the winner first).  When every block's best is the incumbent's own
+    arrangement there is nothing to compare: the incumbent is kept, with the means over the blocks' tables.  A climb
+    round: see the module's docstring; its record says ``converged`` when it kept the incumbent (the climb's end),
+    and ``passed`` when it came after it."""
+    if move == "climb":
+        return _climb_round(size, survivors[0], profile, confirm, previous)
+    if per_block and move == "intra":
+        incumbent, order, tables = list(survivors[0]), list(survivors[0]), []
+        for index, places in enumerate(local_blocks(len(order), size)):
+            if len(places) > 1:
+                table = profile(block_arrangements(incumbent, places), f"block{index}", 0)
+                best = _parse(table["order"].iloc[0])
+                for place in places:
+                    order[place] = best[place]
+                tables.append((index, table))
+        record = {"move": move, "size": size, "candidates": sum(len(table) for _, table in tables),
+                  "blocks": [table["order"].iloc[0] for _, table in tables]}  # fmt: skip
+        if order == incumbent:
+            return {**record, "kept": [incumbent],
+                    "scores": [float(np.mean([table["score"].iloc[0] for _, table in tables]))],
+                    "median": float(np.mean([table["score"].median() for _, table in tables])),
+                    "baseline": _mean([_baseline(table) for _, table in tables]),
+                    "compared": [_text(incumbent)]}, tables  # fmt: skip
+        pair = profile([incumbent, order], "combined", 0)
+        record = {**record, "candidates": record["candidates"] + 2, "kept": [_parse(pair["order"].iloc[0])],
+                  "scores": [float(pair["score"].iloc[0])], "median": float(pair["score"].median()),
+                  "baseline": _baseline(pair), "compared": pair["order"].tolist()}  # fmt: skip
+        return record, [*tables, ("combined", pair)]
+    table = profile(round_candidates(move, size, survivors), None, 0)
+    best = table.head(keep)
+    record = {
+        "move": move,
+        "size": size,
+        "candidates": len(table),
+        "kept": [_parse(o) for o in best["order"]],
+        "scores": best["score"].tolist(),
+        "median": float(table["score"].median()),
+        "baseline": _baseline(best),
+    }
+    return record, [(None, table)]
+
+
+def _climb_round(size: int, incumbent, profile, confirm: int, previous: dict | None) -> tuple[dict, list]:
+    """A climb round (:func:`play_round`): the incumbent and its insertion moves ranked (``moves``); the best move,
+    where it scores below the incumbent, ranked against the incumbent alone ``confirm`` times (``confirm<i>``, the
+    i-th on fresh replicate i − 1) and kept when its mean score there is the lower."""
+    incumbent = list(incumbent)
+    if previous is not None and previous.get("converged"):  # the climb has ended: nothing is ranked again
+        return {"move": "climb", "size": size, "candidates": 0, "kept": [incumbent], "scores": previous["scores"][:1],
+                "median": previous["median"], "baseline": previous["baseline"], "converged": True,
+                "passed": True}, []  # fmt: skip
+    table = profile(climb_candidates(incumbent), "moves", 0)
+    orders = table["order"].tolist()
+    mine = orders.index(_text(incumbent))
+    record = {"move": "climb", "size": size, "candidates": len(table)}
+    if table["score"].iloc[0] >= table["score"].iloc[mine]:  # no move scores below the incumbent: the end
+        return {**record, "kept": [incumbent], "scores": [float(table["score"].iloc[mine])],
+                "median": float(table["score"].median()), "baseline": _baseline(table, mine),
+                "compared": [_text(incumbent)], "converged": True}, [("moves", table)]  # fmt: skip
+    move = _parse(orders[0])
+    tables, scores, baselines = [("moves", table)], {_text(incumbent): [], orders[0]: []}, {}
+    for fresh in range(confirm):
+        pair = profile([incumbent, move], f"confirm{fresh + 1}", fresh)
+        tables.append((f"confirm{fresh + 1}", pair))
+        for row, text in enumerate(pair["order"]):
+            scores[text].append(float(pair["score"].iloc[row]))
+            baselines.setdefault(text, []).append(_baseline(pair, row))
+    means = {text: float(np.mean(values)) for text, values in scores.items()}
+    won = means[orders[0]] < means[_text(incumbent)]
+    kept, other = (orders[0], _text(incumbent)) if won else (_text(incumbent), orders[0])
+    return {**record, "candidates": len(table) + 2 * confirm, "kept": [_parse(kept)], "scores": [means[kept]],
+            "median": float(np.mean(list(means.values()))), "baseline": _mean(baselines[kept]),
+            "compared": [kept, other], "confirm_scores": [scores[kept], scores[other]],
+            **({} if won else {"converged": True})}, tables  # fmt: skip
+
+
+def search(n: int, score, **options) -> dict:
+    """A whole search in one call, every round ranked by ``score``: a function of a list of orders that returns one
+    number per order, lower better (it may be noisy: it is called once per round and once per re-scoring, and need
+    not give the same number twice).  ``options``: the config's keys of a search — ``depth`` and ``initial``
+    (required), ``local``, ``max_block``, ``intra``, ``climb`` (:func:`plan_rounds`, :func:`initial_orders`).
+    Returns :func:`search_trace` of its rounds' records (the found order first; ``baseline`` None in every round).
+    The rounds after the climb's end pass the incumbent through, as the workflow's do."""
+    known = {"depth", "initial", "local", "max_block", "intra", "climb"}
+    if unknown := sorted(set(options) - known):
+        raise TypeError(f"search: unknown option(s) {', '.join(unknown)} (expected {', '.join(sorted(known))})")
+    if "depth" not in options or "initial" not in options:
+        raise TypeError("search: depth and initial are required")
+    depth, initial = options.pop("depth"), options.pop("initial")
+
+    def ranked(candidates, part=None, fresh=0):
+        values = np.asarray(score([list(c) for c in candidates]), dtype=float)
+        if values.shape != (len(candidates),):
+            raise ValueError(f"score returned {values.shape} numbers for {len(candidates)} orders")
+        table = pd.DataFrame({"order": [_text(c) for c in candidates], "score": values})
+        return table.sort_values("score", kind="stable").reset_index(drop=True)
+
+    survivors, records = initial_orders(n, depth, initial), []
+    for step in plan_rounds(n, depth, **options):
+        record, _ = play_round(step["move"], step["size"], step["keep"], survivors, ranked,
+                               per_block=step.get("per_block", False), confirm=step.get("confirm", 1),
+                               previous=records[-1] if records else None)  # fmt: skip
+        records.append(record)
+        survivors = record["kept"]
+    return search_trace(records)
 
 
 def search_trace(rounds: list[dict]) -> dict:
@@ -193,7 +427,7 @@ def found_orders(results: dict) -> pd.DataFrame:
             "pairs": n * (n - 1) // 2,
             "score": last["scores"][0],
             "lead_over_median": last["median"] - last["scores"][0],
-            "margin_below_baseline": last["baseline"] - last["scores"][0],
+            "margin_below_baseline": np.nan if last.get("baseline") is None else last["baseline"] - last["scores"][0],
             "rank_by": last.get("rank_by", ""),
         })  # fmt: skip
     return pd.DataFrame(rows)
@@ -220,7 +454,8 @@ def plot_search(results: dict, path, title: str = "") -> None:
         steps = range(1, len(rounds) + 1)
         left.plot(steps, [r["median"] - r["scores"][0] for r in rounds], marker="o", color=colour,
                   label=f"seed {seed}: lead over the round's median")  # fmt: skip
-        left.plot(steps, [r["baseline"] - r["scores"][0] for r in rounds], marker="x", linestyle="--", color=colour,
+        margins = [np.nan if r.get("baseline") is None else r["baseline"] - r["scores"][0] for r in rounds]
+        left.plot(steps, margins, marker="x", linestyle="--", color=colour,
                   label=f"seed {seed}: margin below its baseline")  # fmt: skip
     left.axhline(0, color="0.5", linewidth=0.8)
     left.set_xticks(range(1, len(first) + 1), labels, rotation=60, ha="right", fontsize=9)

@@ -144,7 +144,8 @@ def test_a_round_profiles_its_candidates_and_keeps_the_best(tmp_path):
 def test_an_intra_round_per_block_profiles_each_block_alone_and_checks_the_combination(tmp_path):
     config = tiny_config("searches", {"depth": 1, "initial": {"orders": [[1, 0, 3, 2, 4]]}, "intra": "per_block"})
     found = plan(config).searches["x"]
-    assert [r.get("per_block", False) for r in found.rounds] == [False, True, False]  # global 1, intra 2, inter 2
+    assert [r.get("per_block", False) for r in found.rounds[:3]] == [False, True, False]  # global 1, intra 2, inter 2
+    assert {r["move"] for r in found.rounds[3:]} == {"climb"}  # then the climb (its default)
     incumbent = [1, 0, 3, 2, 4]
     result = run_round(found.profile.replicate(0), "intra", 2, 1, [incumbent], tmp_path, num_threads=1,
                        per_block=True)  # fmt: skip

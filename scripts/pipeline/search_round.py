@@ -18,19 +18,23 @@ from cotorder.search import KeptFileError, read_kept  # noqa: E402
 
 if snakemake.input.survivors:
     try:  # the round before's orders, checked before torch is loaded: a corrupt file is named, not this round's
-        survivors = read_kept(snakemake.input.survivors[0], settings["replicate"]["data"]["n"])["kept"]
+        previous = read_kept(snakemake.input.survivors[0], settings["replicate"]["data"]["n"])
     except KeptFileError as error:
         sys.exit(str(error))
+    survivors = previous["kept"]
 else:
-    survivors = settings["initial"]
+    previous, survivors = None, settings["initial"]
 
 from cotorder.datafiles import atomic_write  # noqa: E402
 from cotorder.profiling import run_round  # noqa: E402
 
 result = run_round(settings["replicate"], settings["move"], settings["size"], settings["keep"], survivors,
                    Path(snakemake.output.kept).parent, num_threads=snakemake.threads,
-                   per_block=settings.get("per_block", False))  # fmt: skip
+                   per_block=settings.get("per_block", False), confirm=settings.get("confirm", 1),
+                   previous=previous)  # fmt: skip
 with atomic_write(snakemake.output.kept, "w") as handle:
     json.dump(result, handle, indent=1)
 control = "" if trains(settings["replicate"]["scoring"]) else " (the control: ranked by the no-learning baseline alone)"
-print(f"{settings['move']} {settings['size']}: {result['candidates']} candidates, best {result['kept'][0]}{control}")
+passed = " (the climb had ended: passed through)" if result.get("passed") else ""
+print(f"{settings['move']} {settings['size']}: {result['candidates']} candidates, best {result['kept'][0]}{control}"
+      f"{passed}")  # fmt: skip
