@@ -23,10 +23,11 @@ place i.  A *block* is a contiguous run of places of an order; moving blocks mov
   insertion moves from the incumbent (:func:`insertion_moves`: take one step out and write it at another place;
   (n−1)² distinct orders, the adjacent swaps among them).  A round ranks the incumbent and all its moves; when a
   move scores below the incumbent, the best one is re-scored against the incumbent, the two alone, ``confirm``
-  times (each a fresh replicate where the ranker has one), and replaces it only when its mean score over those is
-  lower.  The climb ends at the first round that keeps the incumbent (nothing scored below it, or its best move
-  lost the re-scoring: a ranker that gives the same numbers again would only repeat the round), or after
-  ``rounds`` rounds (default n).  A round after the end passes the incumbent through, scoring nothing.
+  times (each a fresh replicate where the ranker has them), and replaces it only when its mean score over those is
+  lower; a move that loses is not taken, and the next round ranks afresh.  The climb ends at the first round in
+  which no move scores below the incumbent (or whose best move is the round before's loser with the same score: a
+  ranker that repeats itself), or after ``rounds`` rounds (default n).  A round after the end passes the
+  incumbent through, ranking nothing.
 
 Every candidate list is distinct orders in a fixed, reproducible order; the schedule
 (:func:`schedule`) names each round and :func:`plan_rounds` gives each its settings.  One round is played by
@@ -333,37 +334,42 @@ def play_round(move: str, size: int, keep: int, survivors, profile, *, per_block
 
 
 def _climb_round(size: int, incumbent, profile, confirm: int, previous: dict | None) -> tuple[dict, list]:
-    """A climb round (:func:`play_round`): the incumbent and its insertion moves ranked (``moves``); the best move,
-    where it scores below the incumbent, ranked against the incumbent alone ``confirm`` times (``confirm<i>``, the
-    i-th on fresh replicate i − 1) and kept when its mean score there is the lower."""
-    incumbent = list(incumbent)
+    """Climb round ``size`` (:func:`play_round`): the incumbent and its insertion moves ranked (``moves``); the best
+    move, where it scores below the incumbent, ranked against the incumbent alone ``confirm`` times (``confirm<i>``)
+    and kept when its mean score there is the lower.  Every ranking of the climb is on a fresh replicate of its own
+    (round r's ``moves`` on (r − 1)(C + 1), its i-th re-scoring on (r − 1)(C + 1) + i), so that a round after a lost
+    re-scoring ranks afresh.  The climb ends (``converged``) when no move scores below the incumbent, or when the
+    best move lost its re-scoring and is the same move with the same score as the round before's loser (a ranker
+    that gives the same numbers again)."""
+    incumbent, text = list(incumbent), _text(incumbent)
     if previous is not None and previous.get("converged"):  # the climb has ended: nothing is ranked again
         return {"move": "climb", "size": size, "candidates": 0, "kept": [incumbent], "scores": previous["scores"][:1],
                 "median": previous["median"], "baseline": previous["baseline"], "converged": True,
                 "passed": True}, []  # fmt: skip
-    table = profile(climb_candidates(incumbent), "moves", 0)
-    orders = table["order"].tolist()
-    mine = orders.index(_text(incumbent))
-    record = {"move": "climb", "size": size, "candidates": len(table)}
-    if table["score"].iloc[0] >= table["score"].iloc[mine]:  # no move scores below the incumbent: the end
-        return {**record, "kept": [incumbent], "scores": [float(table["score"].iloc[mine])],
-                "median": float(table["score"].median()), "baseline": _baseline(table, mine),
-                "compared": [_text(incumbent)], "converged": True}, [("moves", table)]  # fmt: skip
-    move = _parse(orders[0])
-    tables, scores, baselines = [("moves", table)], {_text(incumbent): [], orders[0]: []}, {}
-    for fresh in range(confirm):
-        pair = profile([incumbent, move], f"confirm{fresh + 1}", fresh)
-        tables.append((f"confirm{fresh + 1}", pair))
-        for row, text in enumerate(pair["order"]):
-            scores[text].append(float(pair["score"].iloc[row]))
-            baselines.setdefault(text, []).append(_baseline(pair, row))
-    means = {text: float(np.mean(values)) for text, values in scores.items()}
-    won = means[orders[0]] < means[_text(incumbent)]
-    kept, other = (orders[0], _text(incumbent)) if won else (_text(incumbent), orders[0])
+    first = (size - 1) * (confirm + 1)
+    table = profile(climb_candidates(incumbent), "moves", first)
+    orders, ranked = table["order"].tolist(), table["score"].tolist()
+    mine = orders.index(text)
+    record = {"move": "climb", "size": size, "candidates": len(table), "best_move": [orders[0], float(ranked[0])]}
+    repeated = previous is not None and previous.get("rejected") == record["best_move"]
+    if ranked[0] >= ranked[mine] or repeated:  # no move scores below the incumbent, or the same loser again: the end
+        record.update(kept=[incumbent], scores=[float(ranked[mine])], median=float(table["score"].median()),
+                      baseline=_baseline(table, mine), compared=[text], converged=True)  # fmt: skip
+        return record, [("moves", table)]
+    move, tables, scores, baselines = _parse(orders[0]), [("moves", table)], {text: [], orders[0]: []}, {}
+    for index in range(1, confirm + 1):
+        pair = profile([incumbent, move], f"confirm{index}", first + index)
+        tables.append((f"confirm{index}", pair))
+        for row, order in enumerate(pair["order"]):
+            scores[order].append(float(pair["score"].iloc[row]))
+            baselines.setdefault(order, []).append(_baseline(pair, row))
+    means = {order: float(np.mean(values)) for order, values in scores.items()}
+    won = means[orders[0]] < means[text]
+    kept, other = (orders[0], text) if won else (text, orders[0])
     return {**record, "candidates": len(table) + 2 * confirm, "kept": [_parse(kept)], "scores": [means[kept]],
             "median": float(np.mean(list(means.values()))), "baseline": _mean(baselines[kept]),
             "compared": [kept, other], "confirm_scores": [scores[kept], scores[other]],
-            **({} if won else {"converged": True})}, tables  # fmt: skip
+            **({} if won else {"rejected": record["best_move"]})}, tables  # fmt: skip
 
 
 def search(n: int, score, **options) -> dict:
@@ -409,6 +415,35 @@ def kendall_distance(a, b) -> int:
     place = {step: i for i, step in enumerate(b)}
     written = [place[step] for step in a]
     return sum(written[i] > written[j] for i, j in itertools.combinations(range(len(written)), 2))
+
+
+def kendall_distances(orders, target) -> np.ndarray:
+    """:func:`kendall_distance` of every one of ``orders`` (m × n) to ``target`` at once (m numbers)."""
+    place = np.argsort(np.asarray(target))  # place[step]: where target writes step
+    written = place[np.asarray(orders)]
+    n = written.shape[1]
+    upper = np.triu(np.ones((n, n), dtype=bool), k=1)
+    return ((written[:, :, None] > written[:, None, :]) & upper).sum(axis=(1, 2))
+
+
+def oracle(target, sd: float = 0.0, fresh: bool = False, seed: int = 0):
+    """A synthetic ranker for :func:`search`: an order's score is its Kendall distance to ``target`` (right by
+    construction) plus normal noise of standard deviation ``sd`` pairs, drawn once per order (``fresh`` False: the
+    same order always gets the same number) or afresh at every call, from ``seed``."""
+    rng, drawn = np.random.default_rng(seed), {}
+
+    def score(orders) -> np.ndarray:
+        distances = kendall_distances(orders, target).astype(float)
+        if sd == 0:
+            return distances
+        if fresh:
+            return distances + rng.normal(0.0, sd, len(orders))
+        for order in map(tuple, orders):
+            if order not in drawn:
+                drawn[order] = rng.normal(0.0, sd)
+        return distances + np.array([drawn[tuple(order)] for order in orders])
+
+    return score
 
 
 def found_orders(results: dict) -> pd.DataFrame:
