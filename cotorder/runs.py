@@ -646,7 +646,11 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
     for move, size in ((step["move"], step["size"]) for step in steps):  # in order: a later round may be far too
         count = search.round_size(n, move, size, depth)  # large to work out (intra rounds of n/2)
         if count is None or count > MAX_CANDIDATES:
-            key = {"global": "depth", "climb": "climb"}.get(move, "max_block")
+            if move == "climb":
+                raise ConfigError(f"{where}.climb: a climb round at n = {n} would profile {count} candidates (the "
+                                  f"incumbent and its (n-1)^2 insertion moves), above the cap of {MAX_CANDIDATES}; "
+                                  "climb: false leaves the climb out")  # fmt: skip
+            key = "depth" if move == "global" else "max_block"
             many = count or (f"(K+1)! = {depth + 1}!" if move == "global" else f"at least {size}!")
             raise ConfigError(f"{where}.{key}: the {move} round of size {size} would profile {many} candidates, "
                               f"above the cap of {MAX_CANDIDATES}")  # fmt: skip
