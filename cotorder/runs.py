@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+import numpy as np
+
 from . import config as configuration
 from . import search, validation
 from .baseline import CONTROL
@@ -146,12 +148,23 @@ class Profile:
         return [*self.labelled, *picks] if self.validate else []
 
     def replicate(self, seed: int) -> dict:
-        """One replicate's parts: the data with ``assignment_seed``, the training with ``train.seed``, both ``seed``."""
+        """One replicate's parts: the data with ``assignment_seed`` ``seed`` and its own ``validation_seed``
+        (:func:`replicate_validation_seed`), the training with ``train.seed`` ``seed``."""
         if seed not in self.seeds:
             raise ConfigError(f"{self.name}: seed {seed} is not among its seeds {list(self.seeds)}")
         training = copy.deepcopy(self.training)
         training["train"]["seed"] = seed
-        return {"data": {**self.data, "assignment_seed": seed}, "training": training, "scoring": self.scoring}
+        validation_seed = replicate_validation_seed(self.data["validation_seed"], seed)
+        data = {**self.data, "assignment_seed": seed, "validation_seed": validation_seed}
+        return {"data": data, "training": training, "scoring": self.scoring}
+
+
+def replicate_validation_seed(validation_seed: int, seed: int) -> int:
+    """The seed of a profile replicate's own validation split: one number from the profile's ``validation_seed`` and
+    the replicate's ``seed`` (numpy's SeedSequence).  Each replicate scores on rows of its own, so that an order the
+    rows of one split happen to favour is not favoured in every replicate, where no test on the replicates could tell
+    it from learning (:mod:`cotorder.evidence`)."""
+    return int(np.random.SeedSequence([validation_seed, seed]).generate_state(1)[0])
 
 
 @dataclass(frozen=True)

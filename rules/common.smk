@@ -48,7 +48,8 @@ RUN_ID = "{task}/n={n}/{direction}"
 REPLICATE_ID = f"{RUN_ID}/seed={{seed}}"
 RUN = f"{RESULTS}/{RUN_ID}"
 REPLICATE = f"{RESULTS}/{REPLICATE_ID}"
-# A profile has one data set; each of its replicates (seed) one mixture, model and ranking.
+# A profile's replicates (seed) each have their data (the training inputs shared, validation rows their own),
+# mixture, model and ranking.
 PROFILE = f"{RESULTS}/profiles/{{profile}}"
 PROFILE_REPLICATE = f"{PROFILE}/seed={{seed}}"
 # Its ground truth (`validate`): the orders picked by rank, trained as runs, and their success beside the ranking.

@@ -10,22 +10,22 @@ rule profile_data:
             "candidates.py",
         ),
     output:
-        train=f"{PROFILE}/data.train",
-        validation=f"{PROFILE}/data.valid",
+        train=f"{PROFILE_REPLICATE}/data.train",
+        validation=f"{PROFILE_REPLICATE}/data.valid",
     log:
-        f"{RESULTS}/logs/profile_data/{{profile}}.log",
+        f"{RESULTS}/logs/profile_data/{{profile}}/seed={{seed}}.log",
     conda:
         "../envs/data.yaml"
     params:
-        data=lambda wildcards: PLAN.profile(wildcards).data,
+        data=lambda wildcards: PLAN.profile_replicate(wildcards)["data"],  # its own validation rows
     script:
         "../scripts/pipeline/profile_data.py"
 
 
 rule profile:
     input:
-        train=f"{PROFILE}/data.train",
-        validation=f"{PROFILE}/data.valid",
+        train=f"{PROFILE_REPLICATE}/data.train",
+        validation=f"{PROFILE_REPLICATE}/data.valid",
         task=PLAN.task_file,
         code=package_files(
             "config.py",

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cotorder.candidates import write_profile_data
 from cotorder.evidence import (
     ALPHA,
     CANNOT_TELL,
@@ -28,7 +29,7 @@ from cotorder.evidence import (
     verdict,
 )
 from cotorder.orders import random_orders, rank_of, unrank
-from cotorder.runs import ConfigError, plan
+from cotorder.runs import ConfigError, plan, replicate_validation_seed
 from cotorder.search import found_orders, initial_blocks, kendall_distance
 from cotorder.study import profile_verdicts, replicate_ranks, study_table
 
@@ -320,12 +321,26 @@ def test_search_plans_are_bounded():
     assert time.process_time() - start < 20
 
 
-def test_profile_replicates_share_data_and_differ_in_seeds():
-    profile = plan(config_with("profiles", seeds=[3, 5])).profiles["x"]
+def test_profile_replicates_share_training_inputs_and_score_on_validation_rows_of_their_own(tmp_path):
+    """Each replicate has its own seeds (assignment, training) and its own validation rows: a quirk of one split's
+    rows cannot repeat in every replicate (test_a_quirk_every_seed_shares_passes_as_signal); the training inputs are
+    the same."""
+    profile = plan(config_with("profiles", seeds=[3, 5], validation_samples=50)).profiles["x"]
     one, other = profile.replicate(3), profile.replicate(5)
-    assert one["data"] == {**other["data"], "assignment_seed": 3} and other["data"]["assignment_seed"] == 5
+    assert one["data"]["validation_seed"] != other["data"]["validation_seed"]
+    assert one["data"]["validation_seed"] == replicate_validation_seed(profile.data["validation_seed"], 3)
+    assert replicate_validation_seed(7, 3) == replicate_validation_seed(7, 3) != replicate_validation_seed(8, 3)
+    shared = {key for key, value in one["data"].items() if other["data"][key] == value}
+    assert shared == set(profile.data) - {"validation_seed"} and other["data"]["assignment_seed"] == 5
     assert (one["training"]["train"]["seed"], other["training"]["train"]["seed"]) == (3, 5)
     assert one["scoring"] == other["scoring"] and "assignment_seed" not in profile.data
+    files = {}
+    for seed, replicate in ((3, one), (5, other)):
+        paths = {"train_path": tmp_path / f"{seed}.train", "validation_path": tmp_path / f"{seed}.valid"}
+        write_profile_data(replicate["data"], **paths)
+        files[seed] = [path.read_text().splitlines() for path in paths.values()]
+    assert files[3][0] == files[5][0]  # the same training inputs
+    assert len(files[3][1]) == 50 and not set(files[3][1]) & set(files[5][1])  # no validation row in common
     with pytest.raises(ConfigError, match=r"seed 4 is not among its seeds \[3, 5\]"):
         profile.replicate(4)
 

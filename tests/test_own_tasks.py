@@ -342,7 +342,7 @@ def test_a_python_task_runs_through_the_pipeline_and_its_file_reruns_only_its_jo
         "generate": [own],
         "train": [f"{own}, seed=42"],
         "evaluate": [f"{own}, seed=42"],
-        "profile_data": ["profile=own_profile"],
+        "profile_data": ["profile=own_profile, seed=1"],
         "profile": ["profile=own_profile, seed=1"],
         "search_round": ["search=own_search, seed=0, round=1"],
         "search_result": ["search=own_search, seed=0"],
@@ -361,7 +361,8 @@ def test_the_own_tasks_experiment_plans_the_three_examples(tmp_path):
     shutil.copytree(ROOT / "examples", folder / "examples")
     result = ok(snakemake(folder, "--dry-run", "--configfile", "experiments/own_tasks.yaml"))
     jobs = planned_jobs(result.stdout)
-    assert sorted(jobs["profile_data"]) == ["profile=cumsum_n8", "profile=delay_n8", "profile=scrambled_n8"]
+    assert sorted(jobs["profile_data"]) == [f"profile={p}, seed={s}" for p in ("cumsum_n8", "delay_n8", "scrambled_n8")
+                                            for s in (3, 4, 5)]  # fmt: skip
     assert len(jobs["profile"]) == 3 * 3 and len(jobs["search_round"]) == 9 * 3  # 3 global + 6 local rounds a seed
     runs = {"cumsum": ["forward", "inverse"], "delay": ["forward", "inverse"],
             "scrambled": ["forward", "inverse", "scrambled_search", "sigma"]}  # fmt: skip

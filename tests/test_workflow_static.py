@@ -76,8 +76,8 @@ def test_dry_run_plans_every_profile_and_no_run(workflow, name, profiles, seeds)
     result = workflow("--dry-run", *CONFIGS[name])
     assert result.returncode == 0, result.stdout + result.stderr
     counts = job_counts(result.stdout)
-    assert counts["profile_data"] == counts["profile_summary"] == profiles
-    assert counts["profile"] == profiles * seeds  # one training per replicate, on its profile's data
+    assert counts["profile_summary"] == profiles
+    assert counts["profile"] == counts["profile_data"] == profiles * seeds  # per replicate: its data, one training
     assert "train" not in counts and "summarize" not in counts  # run_tasks: []
 
 

@@ -1,4 +1,5 @@
-"""Snakemake script: a profile's mixed training split and its validation split."""
+"""Snakemake script: a profile replicate's training split (forward; the same inputs for every replicate) and its own
+validation split (the replicate's validation_seed: cotorder.runs.Profile.replicate)."""
 
 import sys
 
