@@ -96,6 +96,7 @@ class Lookup:
         inputs, width = _compact(np.concatenate([x[fit], x[choose], report_x]))
         self._width = width + 1  # the inputs' distinct values and one for "no input"
         self._x = np.hstack([inputs, np.full((len(inputs), 1), width)])  # column n: no input (one value)
+        self._columns = np.ascontiguousarray(self._x.T)
         counts = np.stack([np.bincount(column, minlength=seen) for column in self._y[: self._fit].T])
         self._unigram = (counts + 1) / (self._fit + self.values)  # P(v) of each step, (n, seen)
         n = self.n
@@ -106,27 +107,43 @@ class Lookup:
 
     # ------------------------------------------------------------ one step's contexts
 
-    def _key(self, context: np.ndarray, column: int) -> tuple[np.ndarray, int]:
+    def _key(self, context: np.ndarray, column: int) -> np.ndarray:
         """Context ids with one more input column."""
-        return _compact(context * self._width + self._x[:, column])
+        return _compact(context * self._width + self._x[:, column])[0]
 
-    def _scan(self, step: int, context: np.ndarray, size: int, inputs) -> np.ndarray:
+    def _held(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """``keys`` (every row's) as ids of the keys the choose rows hold, 0 … U − 1, every other key U (one id: a
+        fit row whose key no choose row holds is counted where no choose row looks): the fit rows' ids, the choose
+        rows' ids and U + 1 (tables stay as small as the choose rows, however many keys the fit rows hold)."""
+        held = np.unique(keys[self._fit : self._end])
+        fit = keys[: self._fit]
+        where = np.minimum(np.searchsorted(held, fit), len(held) - 1)
+        return (
+            np.where(held[where] == fit, where, len(held)),
+            np.searchsorted(held, keys[self._fit : self._end]),
+            len(held) + 1,
+        )
+
+    def _scan(self, step: int, context: np.ndarray, inputs) -> np.ndarray:
         """The cross-entropy on the choose rows (β = :data:`~cotorder.baseline.PRIOR`) of step ``step`` given
-        ``context`` (every row's id, 0 … ``size`` − 1) and each input of ``inputs`` (column n: none), one a row."""
+        ``context`` (every row's id) and each input of ``inputs`` (column n: none), one a row."""
         inputs = np.asarray(inputs, dtype=np.int64)
         target, fit, end = self._y[:, step], self._fit, self._end
-        pair, pairs = _compact(context * self.values + target)
+        context_fit, context_held, contexts = self._held(context)
+        pair_fit, pair_held, pairs = self._held(context * self.values + target)
         batch = max(1, CELLS // (pairs * self._width))
         backoff = self._unigram[step, target[fit:end]]
         found = []
         for start in range(0, len(inputs), batch):
             chosen = inputs[start : start + batch]
-            shift = np.arange(len(chosen))[:, None]
-            cells = self._x[:, chosen].T  # (m, N)
-            key = (shift * size + context) * self._width + cells
-            joint = (shift * pairs + pair) * self._width + cells
-            seen = np.bincount(key[:, :fit].ravel(), minlength=len(chosen) * size * self._width)[key[:, fit:end]]
-            hits = np.bincount(joint[:, :fit].ravel(), minlength=len(chosen) * pairs * self._width)[joint[:, fit:end]]
+            shift, cells = np.arange(len(chosen))[:, None], self._columns[chosen]  # (m, N)
+            cells_fit, cells_held = cells[:, :fit], cells[:, fit:end]
+            key = ((shift * contexts + context_fit) * self._width + cells_fit).ravel()
+            seen = np.bincount(key, minlength=len(chosen) * contexts * self._width)
+            seen = seen[(shift * contexts + context_held) * self._width + cells_held]
+            key = ((shift * pairs + pair_fit) * self._width + cells_fit).ravel()
+            hits = np.bincount(key, minlength=len(chosen) * pairs * self._width)
+            hits = hits[(shift * pairs + pair_held) * self._width + cells_held]
             found.append(-np.log((hits + PRIOR * backoff) / (seen + PRIOR)).mean(axis=1))
         return np.concatenate(found)
 
@@ -135,7 +152,7 @@ class Lookup:
         its cross-entropy there and on the report rows at that β."""
         target, fit, end = self._y[:, step], self._fit, self._end
         for column in inputs:
-            context, _ = self._key(context, column)
+            context = self._key(context, column)
         pair, _ = _compact(context * self.values + target)
         hits = np.bincount(pair[:fit], minlength=pair.max() + 1)[pair[fit:]]
         seen = np.bincount(context[:fit], minlength=context.max() + 1)[context[fit:]]
@@ -150,21 +167,21 @@ class Lookup:
         n, rows = self.n, len(self._y)
         before = [s for s in (first, second) if s != n]
         if not before:
-            context, size = np.zeros(rows, np.int64), 1
+            context = np.zeros(rows, np.int64)
         elif len(before) == 1:
-            context, size = self._y[:, before[0]], self.values
+            context = self._y[:, before[0]]
         else:
-            context, size = _compact(self._y[:, before[0]] * self.values + self._y[:, before[1]])
-        single = self._scan(step, context, size, [n, *range(n)])
+            context = self._y[:, before[0]] * self.values + self._y[:, before[1]]
+        single = self._scan(step, context, [n, *range(n)])
         best, cost = (), single[0]
         if single[1:].min() < cost:
             best, cost = (int(np.argmin(single[1:])),), single[1:].min()
         # two inputs: every pair when no step is written before; beside the best single input after one step
         firsts = range(n - 1) if not before else [int(np.argmin(single[1:]))] if len(before) == 1 else []
         for one in firsts:
-            keyed, keyed_size = self._key(context, one)
+            keyed = self._key(context, one)
             rest = [k for k in range(one + 1 if not before else 0, n) if k != one]
-            paired = self._scan(step, keyed, keyed_size, rest)
+            paired = self._scan(step, keyed, rest)
             if paired.min() < cost:
                 best, cost = tuple(sorted((one, rest[int(np.argmin(paired))]))), paired.min()
         chosen, reported, beta = self._report(step, context, best)
