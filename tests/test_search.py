@@ -14,7 +14,7 @@ from cotorder import profiling, training
 from cotorder.candidates import candidate_orders
 from cotorder.orders import apply_order
 from cotorder.profiling import run_round
-from cotorder.runs import plan
+from cotorder.runs import ConfigError, plan
 from cotorder.schema import load_schema, schema_error
 from cotorder.search import (
     block_arrangements,
@@ -214,6 +214,63 @@ def test_a_per_block_round_whose_blocks_keep_the_incumbent_profiles_no_pair(tmp_
     assert result["scores"] == [0.0] and result["median"] == 0.5  # the means over the blocks' profiles
 
 
+def test_the_plan_climbs_after_the_papers_stages_unless_climb_is_false():
+    """The default: n climb rounds after the local stage, each re-scoring its best move 3 times; climb: false is
+    the paper's schedule; the climb's keys as given."""
+    entry = {"depth": 1, "initial": {"kind": "random", "seed": 0}, "max_block": 2}
+    rounds = plan(tiny_config("searches", entry)).searches["x"].rounds
+    assert [(r["move"], r["size"]) for r in rounds] == schedule(5, 1, max_block=2) + [("climb", r) for r in range(1, 6)]
+    assert [r["confirm"] for r in rounds[3:]] == [3] * 5 and all("confirm" not in r for r in rounds[:3])
+    paper = plan(tiny_config("searches", {**entry, "climb": False})).searches["x"].rounds
+    assert [(r["move"], r["size"]) for r in paper] == schedule(5, 1, max_block=2) and paper == rounds[:3]
+    given = plan(tiny_config("searches", {**entry, "climb": {"rounds": 2, "confirm": 1}})).searches["x"].rounds
+    assert [(r["move"], r["size"], r["confirm"]) for r in given[3:]] == [("climb", 1, 1), ("climb", 2, 1)]
+
+
+@pytest.mark.parametrize(
+    "entry,message",
+    [
+        ({"local": False, "climb": {"rounds": 2}}, "searches.x.climb: a setting of the local stage, which local"),
+        ({"n": 72, "max_block": 2}, "searches.x.climb: a climb round at n = 72 would profile 5042 candidates (the "
+                                    "incumbent and its (n-1)^2 insertion moves), above the cap of 5040; climb: false"),
+        ({"train_samples": 10}, "searches.x.train_samples: 10 samples for rounds of up to 17 candidates"),
+    ],
+)  # fmt: skip
+def test_a_climb_that_cannot_run_is_refused_at_planning(entry, message):
+    config = tiny_config("searches", {"depth": 1, "initial": {"kind": "random", "seed": 0}, **entry})
+    with pytest.raises(ConfigError) as error:
+        plan(config)
+    assert str(error.value).startswith(message) and "\n" not in str(error.value)
+    assert plan(tiny_config("searches", {**config["searches"]["x"], "climb": False}))  # the paper's plans
+
+
+def test_a_climb_round_profiles_the_moves_then_the_pair_on_fresh_replicates(tmp_path, monkeypatch):
+    """A climb round's profiles: the incumbent and its moves (``moves``), then the best move against the incumbent
+    alone (``confirm1``, ``confirm2``), each a replicate of its own; one losses.csv of them all (column ``part``)."""
+    incumbent, best = [0, 1, 2, 3], [1, 0, 2, 3]
+    seeds = []
+
+    def score(order, folder):
+        return 0.0 if order == best else 1.0 if order == incumbent else 2.0
+
+    asked = fake_profiles(monkeypatch, score)
+    replicate = {"scoring": {"rank_by": "mean"}, "data": {"assignment_seed": 3}, "training": {"train": {"seed": 3}}}
+    original = profiling._profile_candidates
+    monkeypatch.setattr(profiling, "_profile_candidates", lambda r, *a, **k: seeds.append(
+        (r["data"]["assignment_seed"], r["training"]["train"]["seed"])) or original(r, *a, **k))  # fmt: skip
+    result = run_round(replicate, "climb", 1, 1, [incumbent], tmp_path, confirm=2)
+    assert [name for name, _ in asked] == ["moves", "confirm1", "confirm2"]
+    assert asked[0][1][0] == incumbent and len(asked[0][1]) == 1 + 9 and asked[1][1] == [incumbent, best]
+    assert seeds[0] == (3, 3) and len(set(seeds)) == 3 and all(a == t for a, t in seeds)  # round 1: its own first
+    assert result["kept"] == [best] and result["rank_by"] == "mean" and result["candidates"] == 10 + 4
+    table = pd.read_csv(tmp_path / "losses.csv")
+    assert table["part"].tolist() == ["moves"] * 10 + ["confirm1"] * 2 + ["confirm2"] * 2
+    after = run_round(replicate, "climb", 2, 1, result["kept"], tmp_path / "next", confirm=2,
+                      previous={**result, "converged": True})  # fmt: skip
+    assert len(asked) == 3 and after["passed"] and after["kept"] == [best]  # nothing profiled after the end
+    assert pd.read_csv(tmp_path / "next" / "losses.csv").empty
+
+
 def test_a_control_round_keeps_the_baselines_best_and_trains_nothing(tmp_path, monkeypatch):
     """rank_by: baseline: a round's candidates are ranked by their no-learning baseline alone (its losses.csv, every
     score its baseline) and the best kept; no model is trained, nothing but data and the table is written."""
@@ -250,14 +307,19 @@ def test_the_schema_and_the_plan_take_rank_by_baseline(section):
 def test_a_control_search_and_profile_run_in_the_workflow_on_one_thread(tmp_path):
     """The control through Snakemake: its rounds and replicates are one-thread jobs (a model's take two), a round's
     kept orders feed the next, the search's summary and plot are written, and a replicate's model/ holds only a note
-    (the profile's summary: test_profiling's control test)."""
+    (the profile's summary: test_profiling's control test).  A second search climbs: its climb rounds are jobs that
+    follow the local stage, each the incumbent's moves profiled, until one keeps the incumbent; those after it pass
+    the incumbent through, profiling nothing."""
     folder = copy_workflow(tmp_path)
     common = {"task": "relu", "n": 4, "rank_by": "baseline", "train_samples": 300, "validation_samples": 20,
               "score_points": 1}  # fmt: skip
     config = {
         "run_tasks": [],
         "tasks": {"relu": {"kind": "relu", "n": [4], "directions": ["forward", "c"]}},
-        "searches": {"c": {**common, "depth": 2, "local": False, "initial": {"kind": "random", "seed": 0}}},
+        "searches": {
+            "c": {**common, "depth": 2, "local": False, "initial": {"kind": "random", "seed": 0}},
+            "k": {**common, "depth": 1, "initial": {"orders": [[3, 2, 1, 0]]}, "climb": {"rounds": 3}},
+        },
         "profiles": {"p": {**common, "candidates": {"kind": "forward_plus_random", "count": 6, "seed": 0}}},
     }
     (folder / "control.yaml").write_text(yaml.safe_dump(config))
@@ -266,7 +328,7 @@ def test_a_control_search_and_profile_run_in_the_workflow_on_one_thread(tmp_path
                           "control.yaml")).output  # fmt: skip
     replicate = folder / replicate
     jobs = [block for block in output.split("rule ")[1:] if block.startswith(("search_round:", "profile:"))]
-    assert len(jobs) == 3 and not any("threads:" in block for block in jobs)  # two rounds, one replicate
+    assert len(jobs) == 3 + 6 and not any("threads:" in block for block in jobs)  # 2 + 6 rounds, one replicate
     results = folder / "results"
     rounds = [json.loads((results / f"searches/c/seed=0/round{i}/kept.json").read_text()) for i in (1, 2)]
     assert rounds[1]["candidates"] == 2 * len(rounds[0]["kept"])  # round 2: each of round 1's kept cut in two
@@ -275,3 +337,18 @@ def test_a_control_search_and_profile_run_in_the_workflow_on_one_thread(tmp_path
     assert summary["rank_by"].tolist() == ["baseline"] and (results / "searches/c/search.png").is_file()
     assert set(pd.read_csv(replicate / "losses.csv")["rank_by"]) == {"baseline"}
     assert [p.name for p in (replicate / "model").iterdir() if not p.name.startswith(".")] == ["NO_MODEL.txt"]
+    climbed = [json.loads((results / f"searches/k/seed=0/round{i}/kept.json").read_text()) for i in range(1, 7)]
+    assert [(r["move"], r["size"]) for r in climbed] == [("global", 1), ("intra", 2), ("inter", 2)] + [
+        ("climb", 1), ("climb", 2), ("climb", 3)]  # fmt: skip
+    ended = next((i for i, r in enumerate(climbed[3:], start=3) if r.get("converged")), 5)  # the end, or the cap
+    for before, record in itertools.pairwise(climbed[2 : ended + 1]):  # each climb round from the kept before
+        stayed = "rejected" in record or record.get("converged", False)
+        assert record["candidates"] >= 1 + 3**2 and (record["kept"] == before["kept"]) == stayed
+    for index in range(ended + 1, 6):  # after the end: the incumbent passed through, nothing profiled
+        assert climbed[index]["passed"] and climbed[index]["kept"] == climbed[ended]["kept"]
+        assert pd.read_csv(results / f"searches/k/seed=0/round{index + 1}/losses.csv").empty
+    parts = set(pd.read_csv(results / "searches/k/seed=0/round4/losses.csv")["part"])
+    assert parts == {"moves"} | ({f"confirm{i}" for i in (1, 2, 3)} if "compared" in climbed[3] and
+                                 len(climbed[3]["compared"]) == 2 else set())  # fmt: skip
+    order = json.loads((results / "searches/k/seed=0/order.json").read_text())
+    assert order["order"] == climbed[-1]["kept"][0] and len(order["rounds"]) == 6
