@@ -14,10 +14,12 @@ training seed of the task).  Which K (:func:`pick_positions`, :func:`picked_orde
 Then :func:`validation_table` writes per trained order its profile rank and score, its baseline rank and score, its
 score under every criterion, and its success rate, token and final-step accuracy (mean and sd over the training
 seeds); :func:`correlations` gives, per ranking, Spearman's ρ between success and the ranking (positive: the orders
-ranked better trained to higher success) with a bootstrap interval over the trained orders, and whether the
-profile's top order trained to at least the median success.  The rankings compared: the profile's own, each
-criterion's (:data:`cotorder.study.CRITERIA`: first point, end of run, mean, margin over the baseline) and the
-no-learning baseline's (:mod:`cotorder.baseline`), so that a ranking that is only token statistics shows as one.
+ranked better trained to higher success) with a bootstrap interval over the trained orders, ρ less the baseline's ρ
+with a paired bootstrap interval (the same resampled orders for both), and the success rank among the trained orders
+of the ranking's top trained order (ties split; a random pick's expectation is (K + 1)/2 of K).  The rankings
+compared: the profile's own, each criterion's (:data:`cotorder.study.CRITERIA`: first point, end of run, mean, margin
+over the baseline) and the no-learning baseline's (:mod:`cotorder.baseline`), so that a ranking that is only token
+statistics shows as one.
 """
 
 from __future__ import annotations
@@ -122,17 +124,52 @@ def validation_table(summary: pd.DataFrame, tables: dict, metrics: dict) -> pd.D
 RANKINGS = {"profile": "profile_score", **{c: f"score_{c}" for c in CRITERIA}, "baseline": "baseline"}
 
 
-def bootstrap_interval(x, y, resamples: int = BOOTSTRAP, seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
-    """A 95 % percentile interval of Spearman's ρ between ``x`` and ``y`` over ``resamples`` resamples of the pairs
-    (resamples where either side is constant are left out)."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    draws = np.random.default_rng(seed).integers(0, len(x), size=(resamples, len(x)))
-    values = np.array([spearman(x[rows], y[rows]) for rows in draws])
-    values = values[~np.isnan(values)]
+def _spearman_rows(x, y) -> np.ndarray:
+    """Spearman's ρ of each row of ``x`` with the same row of ``y`` (both R × K; ties take their mean rank), NaN where
+    either row is constant: :func:`cotorder.evidence.spearman` for many resamples at once."""
+    rx, ry = (pd.DataFrame(np.asarray(v, dtype=float)).rank(axis=1).to_numpy() for v in (x, y))
+    rx, ry = rx - rx.mean(axis=1, keepdims=True), ry - ry.mean(axis=1, keepdims=True)
+    scale = np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(scale > 0, (rx * ry).sum(axis=1) / scale, np.nan)
+
+
+def _resamples(orders: int, resamples: int, seed: int) -> np.ndarray:
+    """The bootstrap's resamples of ``orders`` trained orders (rows of indices), the same for every ranking."""
+    return np.random.default_rng(seed).integers(0, orders, size=(resamples, orders))
+
+
+def _percentiles(values) -> tuple[float, float]:
+    values = np.asarray(values)[~np.isnan(values)]
     if not len(values):
         return float("nan"), float("nan")
     low, high = np.percentile(values, [2.5, 97.5])
     return float(low), float(high)
+
+
+def bootstrap_interval(x, y, resamples: int = BOOTSTRAP, seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+    """A 95 % percentile interval of Spearman's ρ between ``x`` and ``y`` over ``resamples`` resamples of the pairs
+    (resamples where either side is constant are left out)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    rows = _resamples(len(x), resamples, seed)
+    return _percentiles(_spearman_rows(x[rows], y[rows]))
+
+
+def paired_difference_interval(x, baseline, y, resamples: int = BOOTSTRAP, seed: int = BOOTSTRAP_SEED):
+    """A 95 % percentile interval of ρ(``x``, ``y``) − ρ(``baseline``, ``y``), both Spearman's ρ computed on the same
+    resampled orders (a paired bootstrap: what the two rankings share cancels), over ``resamples`` resamples; those
+    where any side is constant are left out."""
+    x, baseline, y = (np.asarray(v, dtype=float) for v in (x, baseline, y))
+    rows = _resamples(len(x), resamples, seed)
+    return _percentiles(_spearman_rows(x[rows], y[rows]) - _spearman_rows(baseline[rows], y[rows]))
+
+
+def success_rank(success, order: str) -> float:
+    """The success rank of ``order`` among the trained orders (``success``: order → success; 1 = the highest
+    success, ties split: tied orders share their mean rank).  A pick at random among K orders has expectation
+    (K + 1)/2 whatever the ties, so the rank means something where most orders fail alike (and a median does
+    not: where most success is 0, every order reaches the median)."""
+    return float(pd.Series(success, dtype=float).rank(ascending=False, method="average")[order])
 
 
 def replicate_scores(table: pd.DataFrame, ranking: str) -> pd.Series:
@@ -144,35 +181,38 @@ def replicate_scores(table: pd.DataFrame, ranking: str) -> pd.Series:
 
 def seed_correlations(table: pd.DataFrame, tables: dict) -> pd.DataFrame:
     """Per ranking and replicate seed (``tables``: seed → the replicate's ``losses.csv``): Spearman's ρ between the
-    trained orders' success (``table``: :func:`validation_table`) and that replicate's ranking alone, and whether its
-    top trained order reached the trained orders' median success: how much the prediction varies between
-    replicates."""
-    median = float(table["success"].median())
+    trained orders' success (``table``: :func:`validation_table`) and that replicate's ranking alone, and the
+    :func:`success_rank` of its top trained order: how much the prediction varies between replicates."""
     success = table.set_index("order")["success"]
     rows = []
     for name in RANKINGS:
         for seed, replicate in tables.items():
             scores = replicate_scores(replicate, name).loc[success.index]
             rows.append({"ranking": name, "seed": seed, "spearman": spearman(-scores.to_numpy(), success.to_numpy()),
-                         "top_at_least_median": bool(success[scores.idxmin()] >= median)})  # fmt: skip
+                         "top_success_rank": success_rank(success, scores.idxmin())})  # fmt: skip
     return pd.DataFrame(rows)
 
 
 def correlations(table: pd.DataFrame, tables: dict | None = None) -> pd.DataFrame:
     """Per ranking (:data:`RANKINGS`): Spearman's ρ between the trained orders' success and the ranking's goodness
-    (minus the score: ρ > 0 when the orders ranked better trained to higher success), its bootstrap interval, ρ with
-    the token accuracy instead (it still ranks when every order's success is 0 or 1), the number of orders; and, for
-    the ranking's top trained order, its success against the trained orders' median.  ρ is empty (NaN) where success
-    is the same for every trained order: there is nothing to predict.  With the replicates' ``tables`` (seed →
-    ``losses.csv``), also per replicate (:func:`seed_correlations`): ρ's mean and sd over the replicates
-    (``seed_spearman_mean``, ``seed_spearman_sd``) and the share of replicates whose top trained order reached the
-    median (``seed_top_at_least_median``)."""
+    (minus the score: ρ > 0 when the orders ranked better trained to higher success), its bootstrap interval; ρ less
+    the baseline's ρ (``minus_baseline``) with a paired bootstrap interval over the same resampled orders
+    (``minus_baseline_low``, ``minus_baseline_high``: where it is clear of 0, the ranking predicted success better, or
+    worse, than token statistics); ρ with the token accuracy instead (it still ranks when every order's success is 0
+    or 1), the number of orders; and the ranking's top trained order, its success and its :func:`success_rank`
+    (``top_success_rank``) beside a random pick's expectation (``random_rank``, (K + 1)/2).  ρ is empty (NaN) where
+    success is the same for every trained order: there is nothing to predict.  With the replicates' ``tables`` (seed
+    → ``losses.csv``), also per replicate (:func:`seed_correlations`): ρ's mean and sd over the replicates
+    (``seed_spearman_mean``, ``seed_spearman_sd``) and the mean of their top trained orders' success ranks
+    (``seed_top_success_rank``)."""
     rows = []
-    median = float(table["success"].median())
+    success = table.set_index("order")["success"]
+    baseline = -table[RANKINGS["baseline"]].to_numpy(dtype=float)
     per_seed = seed_correlations(table, tables).groupby("ranking", sort=False) if tables else None
     for name, column in RANKINGS.items():
         goodness = -table[column].to_numpy(dtype=float)
         low, high = bootstrap_interval(goodness, table["success"])
+        gap_low, gap_high = paired_difference_interval(goodness, baseline, table["success"])
         top = table.loc[table[column].idxmin()]
         seeds = {}
         if per_seed is not None:
@@ -180,19 +220,23 @@ def correlations(table: pd.DataFrame, tables: dict | None = None) -> pd.DataFram
             seeds = {
                 "seed_spearman_mean": float(found["spearman"].mean()),
                 "seed_spearman_sd": float(found["spearman"].std(ddof=1)) if len(found) > 1 else float("nan"),
-                "seed_top_at_least_median": float(found["top_at_least_median"].mean()),
+                "seed_top_success_rank": float(found["top_success_rank"].mean()),
             }
+        rho = spearman(goodness, table["success"])
         rows.append({
             "ranking": name,
-            "spearman": spearman(goodness, table["success"]),
+            "spearman": rho,
             "ci_low": low,
             "ci_high": high,
+            "minus_baseline": rho - spearman(baseline, table["success"]),
+            "minus_baseline_low": gap_low,
+            "minus_baseline_high": gap_high,
             "spearman_token_accuracy": spearman(goodness, table["token_accuracy"]),
             "orders": len(table),
             "top_order": top["order"],
             "top_success": float(top["success"]),
-            "median_success": median,
-            "top_at_least_median": bool(top["success"] >= median),
+            "top_success_rank": success_rank(success, top["order"]),
+            "random_rank": (len(table) + 1) / 2,
             **seeds,
         })  # fmt: skip
     return pd.DataFrame(rows)
@@ -242,32 +286,40 @@ def _rho(row) -> str:
     return text
 
 
+def _top_rank(row) -> str:
+    text = f"{row['top_success_rank']:.1f}"
+    if "seed_top_success_rank" in row and not pd.isna(row["seed_top_success_rank"]):
+        text += f"; {row['seed_top_success_rank']:.1f}"
+    return text
+
+
 def ground_truth_markdown(table: pd.DataFrame) -> str:
     """:func:`ground_truth_table` as a Markdown table, one line per profile: Spearman's ρ between trained success and
-    the profile's own ranking, the best and worst of its criteria, and the no-learning baseline's ranking (each: ρ of
-    the mean over replicates [bootstrap 95 % interval over the trained orders]; per-replicate ρ mean ± sd), and the
-    share of replicates whose top trained order reached the median success."""
+    the profile's own ranking (ρ of the mean over replicates [bootstrap 95 % interval over the trained orders];
+    per-replicate ρ mean ± sd), its ρ less the baseline's [paired bootstrap 95 %], the success rank among the trained
+    orders of its top trained order (the mean ranking's; the replicates' mean) beside a random pick's expectation,
+    each criterion's ρ, and the no-learning baseline's ρ and top rank."""
     lines = [
-        "| profile | orders | model ρ [95 %]; per replicate | top ≥ median | criteria: ρ | baseline ρ [95 %]; per "
-        "replicate | baseline top ≥ median |",
-        "|---|---|---|---|---|---|---|",
+        "| profile | orders | model ρ [95 %]; per replicate | model − baseline ρ [paired 95 %] | model's top: success "
+        "rank; per replicate (random) | criteria: ρ | baseline ρ [95 %]; per replicate | baseline's top: success rank "
+        "|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, rows in table.groupby("profile", sort=False):
         by = rows.set_index("ranking")
         own, baseline = by.loc["profile"], by.loc["baseline"]
         criteria = ", ".join(f"{c} {by.loc[c, 'spearman']:+.2f}" for c in CRITERIA)
-        share = own.get("seed_top_at_least_median", float("nan"))
-        top = f"{share:.0%} of replicates" if not pd.isna(share) else ("yes" if own["top_at_least_median"] else "no")
-        base_share = baseline.get("seed_top_at_least_median", float("nan"))
-        base_top = f"{base_share:.0%}" if not pd.isna(base_share) else str(bool(baseline["top_at_least_median"]))
-        lines.append(f"| {name} | {int(own['orders'])} | {_rho(own)} | {top} | {criteria} | {_rho(baseline)} | "
-                     f"{base_top} |")  # fmt: skip
+        gap = f"{own['minus_baseline']:+.2f} [{own['minus_baseline_low']:+.2f}, {own['minus_baseline_high']:+.2f}]"
+        top = f"{_top_rank(own)} ({own['random_rank']:.1f})"
+        lines.append(f"| {name} | {int(own['orders'])} | {_rho(own)} | {gap} | {top} | {criteria} | {_rho(baseline)} "
+                     f"| {_top_rank(baseline)} |")  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
 def plot_ground_truth(table: pd.DataFrame, path) -> None:
     """Per profile, Spearman's ρ between trained success and the model's ranking beside the baseline's, with the
-    bootstrap intervals, and each replicate's ρ as dots."""
+    bootstrap intervals and the replicates' mean ρ as a dash, and the model's ρ less the baseline's with its paired
+    bootstrap interval."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -280,14 +332,19 @@ def plot_ground_truth(table: pd.DataFrame, path) -> None:
     for offset, (ranking, colour) in ((-0.15, ("profile", "tab:blue")), (0.15, ("baseline", "tab:gray"))):
         rows = table[table["ranking"] == ranking].set_index("profile").loc[names]
         x = np.arange(len(names)) + offset
-        errors = [rows["spearman"] - rows["ci_low"], rows["ci_high"] - rows["spearman"]]
+        errors = np.clip([rows["spearman"] - rows["ci_low"], rows["ci_high"] - rows["spearman"]], 0, None)
         label = "model (the profile's ranking)" if ranking == "profile" else "no-learning baseline"
         axis.errorbar(x, rows["spearman"], yerr=errors, fmt="o", color=colour, capsize=3, label=label)
         if "seed_spearman_mean" in rows:
             axis.plot(x, rows["seed_spearman_mean"], "_", color=colour, markersize=12)
+    rows = table[table["ranking"] == "profile"].set_index("profile").loc[names]
+    gap = [rows["minus_baseline"] - rows["minus_baseline_low"], rows["minus_baseline_high"] - rows["minus_baseline"]]
+    errors = np.clip(gap, 0, None)  # a percentile interval may leave out the estimate: its bar then ends at it
+    axis.errorbar(np.arange(len(names)) + 0.45, rows["minus_baseline"], yerr=errors, fmt="D", color="tab:red",
+                  capsize=3, markersize=4, label="model − baseline (paired bootstrap)")  # fmt: skip
     axis.axhline(0, color="0.7", linewidth=0.8)
     axis.set_xticks(np.arange(len(names)), names, rotation=30, ha="right", fontsize=8)
-    axis.set(ylim=(-1.05, 1.05), ylabel="Spearman's ρ: success vs ranking")
+    axis.set(ylim=(-2.05, 2.05), ylabel="Spearman's ρ: success vs ranking")
     axis.set_title("ground truth: does the ranking predict trained success? (bars: 95 % bootstrap over orders; "
                    "dash: mean over replicates)", fontsize=9)  # fmt: skip
     axis.legend(fontsize=8)

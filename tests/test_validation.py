@@ -4,16 +4,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cotorder.evidence import spearman
 from cotorder.runs import ConfigError, plan
 from cotorder.validation import (
     RANKINGS,
+    bootstrap_interval,
     correlations,
     ground_truth_markdown,
     ground_truth_table,
+    paired_difference_interval,
     pick_positions,
     picked_orders,
     plot_ground_truth,
     seed_correlations,
+    success_rank,
     validation_table,
 )
 
@@ -87,8 +91,12 @@ def test_the_table_and_correlations_of_a_ranking_that_predicts_success():
     assert set(by.index) == {"profile", "first", "final", "mean", "margin", "baseline"}
     assert by.loc["profile", "spearman"] == pytest.approx(1.0) and by.loc["baseline", "spearman"] == pytest.approx(-1.0)
     assert by.loc["profile", "ci_low"] > 0.5 and by.loc["baseline", "ci_high"] < -0.5
-    assert by.loc["profile", "top_order"] == "0 1 2 3" and bool(by.loc["profile", "top_at_least_median"])
-    assert by.loc["baseline", "top_order"] == "1 0 3 2" and not by.loc["baseline", "top_at_least_median"]
+    assert by.loc["profile", "top_order"] == "0 1 2 3" and by.loc["profile", "top_success_rank"] == 1  # the best
+    assert by.loc["baseline", "top_order"] == "1 0 3 2" and by.loc["baseline", "top_success_rank"] == 6  # the worst
+    assert (by["random_rank"] == 3.5).all()
+    # model − baseline: 1 − (−1), and so in every resample (the same resampled orders for both rankings)
+    assert by.loc["profile", ["minus_baseline", "minus_baseline_low", "minus_baseline_high"]].tolist() == [2, 2, 2]
+    assert by.loc["baseline", ["minus_baseline", "minus_baseline_low", "minus_baseline_high"]].tolist() == [0, 0, 0]
     assert (by["orders"] == 6).all() and by["spearman_token_accuracy"].isna().all()  # the same for every order
 
 
@@ -142,14 +150,40 @@ def test_each_replicate_s_ranking_is_correlated_with_success_on_its_own():
     per_seed = seed_correlations(table, tables).set_index(["ranking", "seed"])
     assert per_seed.loc[("profile", 1), "spearman"] == pytest.approx(1.0)
     assert per_seed.loc[("profile", 2), "spearman"] == pytest.approx(-1.0)
-    assert per_seed.loc[("mean", 1), "top_at_least_median"] and not per_seed.loc[("mean", 2), "top_at_least_median"]
+    assert per_seed.loc[("mean", 1), "top_success_rank"] == 1 and per_seed.loc[("mean", 2), "top_success_rank"] == 4
     by = correlations(table, tables).set_index("ranking")
     assert by.loc["profile", "seed_spearman_mean"] == pytest.approx(0.0)
     assert by.loc["profile", "seed_spearman_sd"] == pytest.approx(np.sqrt(2))
-    assert by.loc["profile", "seed_top_at_least_median"] == pytest.approx(0.5)
+    assert by.loc["profile", "seed_top_success_rank"] == pytest.approx(2.5)  # seeds 1 and 4 of 4
     assert by.loc["baseline", "seed_spearman_mean"] == pytest.approx(1.0)
     assert by.loc["baseline", "seed_spearman_sd"] == 0
     assert "seed_spearman_mean" not in correlations(table)  # without the replicates: no per-replicate columns
+
+
+def test_the_top_order_s_success_rank_splits_ties_and_a_random_pick_expects_the_middle():
+    """Where most trained orders fail alike, a top order that fails ranks below a random pick's expectation — where
+    "reaches the median success" said yes (the median is 0)."""
+    success = {"a": 1.0, "b": 0.0, "c": 0.0, "d": 0.0, "e": 0.0}
+    assert success_rank(success, "a") == 1 and success_rank(success, "b") == 3.5  # ranks 2 to 5 split
+    assert np.mean([success_rank(success, order) for order in success]) == 3  # a random pick: (K + 1) / 2
+    assert success_rank({"a": 0.5, "b": 0.5, "c": 0.1}, "b") == 1.5
+
+
+def test_the_paired_interval_of_model_less_baseline_is_narrower_than_either_interval():
+    """Two rankings of 12 orders that nearly agree: ρ with success of each is uncertain (wide intervals), their
+    difference far less so, since each resample drops and repeats the same orders for both; the interval is the
+    percentiles of ρ(model) − ρ(baseline) over the resamples, each ρ Spearman's."""
+    rng = np.random.default_rng(5)
+    success = rng.uniform(0, 1, 12)
+    model = success + rng.normal(0, 0.3, 12)
+    baseline = model + rng.normal(0, 0.05, 12)
+    low, high = paired_difference_interval(model, baseline, success, resamples=200)
+    widths = [np.subtract(*bootstrap_interval(ranking, success, resamples=200)[::-1]) for ranking in (model, baseline)]
+    assert high - low < min(widths) / 2
+    draws = np.random.default_rng(0).integers(0, 12, size=(200, 12))  # the bootstrap's resamples, by hand
+    by_hand = [spearman(model[rows], success[rows]) - spearman(baseline[rows], success[rows]) for rows in draws]
+    assert (low, high) == pytest.approx(tuple(np.nanpercentile(by_hand, [2.5, 97.5])))
+    assert paired_difference_interval(model, model, success) == (0, 0)  # the same ranking: no difference
 
 
 NAMED = {"g1": {"seed": 11}, "g2": {"seed": 12}, "g3": {"positions": [1, 0, 2, 3]}}
@@ -193,8 +227,10 @@ def test_validate_directions_that_cannot_be_trained_for_the_profile_are_refused(
 
 def correlation_rows(model: float, baseline: float) -> pd.DataFrame:
     rows = [{"ranking": name, "spearman": model if name != "baseline" else baseline, "ci_low": -0.5, "ci_high": 0.9,
-             "orders": 16, "top_at_least_median": True, "seed_spearman_mean": 0.25, "seed_spearman_sd": 0.1,
-             "seed_top_at_least_median": 2 / 3} for name in RANKINGS]  # fmt: skip
+             "minus_baseline": model - baseline if name != "baseline" else 0.0, "minus_baseline_low": -0.1,
+             "minus_baseline_high": 0.3, "orders": 16, "top_success_rank": 2.0 if name != "baseline" else 3.5,
+             "random_rank": 8.5, "seed_spearman_mean": 0.25, "seed_spearman_sd": 0.1,
+             "seed_top_success_rank": 4 / 3} for name in RANKINGS]  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -203,7 +239,8 @@ def test_the_ground_truth_table_puts_every_profile_s_rankings_side_by_side(tmp_p
     assert table.columns[0] == "profile" and len(table) == 2 * len(RANKINGS)
     assert table.set_index(["profile", "ranking"]).loc[("square_T32", "baseline"), "spearman"] == 0.4
     lines = ground_truth_markdown(table).splitlines()
-    assert len(lines) == 4 and lines[2].startswith("| relu_T32 | 16 | +0.60 [-0.50, +0.90]; +0.25 ± 0.10 | 67% ")
-    assert "| -0.20 [-0.50, +0.90]; +0.25 ± 0.10 |" in lines[2] and "first +0.60, final +0.60" in lines[2]
+    assert len(lines) == 4 and lines[2].startswith("| relu_T32 | 16 | +0.60 [-0.50, +0.90]; +0.25 ± 0.10 | +0.80 "
+                                                   "[-0.10, +0.30] | 2.0; 1.3 (8.5) |")  # fmt: skip
+    assert "| -0.20 [-0.50, +0.90]; +0.25 ± 0.10 | 3.5; 1.3 |" in lines[2] and "first +0.60, final +0.60" in lines[2]
     plot_ground_truth(table, tmp_path / "ground_truth.png")
     assert (tmp_path / "ground_truth.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -263,7 +263,7 @@ def test_profile_replicates_run_from_nothing_and_rerun_only_what_changed(tmp_pat
     assert rows["margin"].tolist() == pytest.approx((rows["baseline"] - rows["score"]).tolist(), abs=1e-5)
     assert rows["baseline"].between(0, 10).all()
     assert (profile / "losses.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len((profile / "data.train").read_text().splitlines()) == 300
+    assert len((profile / "seed=1" / "data.train").read_text().splitlines()) == 300
     assert len((profile / "seed=1" / "mixture.train").read_text().splitlines()) == 300
     summary = pd.read_csv(profile / "summary.csv")
     assert summary["verdict"].isin(["no signal", "cannot tell"]).all()  # one seed never says "signal"
@@ -271,7 +271,8 @@ def test_profile_replicates_run_from_nothing_and_rerun_only_what_changed(tmp_pat
 
     # Another seed: its replicate and the summary, on the same data; the first seed's files are kept.
     edit_tiny(folder, lambda c: c["profiles"]["tiny"].update(seeds=[1, 2]))
-    assert planned(folder) == {"profile": ["profile=tiny, seed=2"], "profile_summary": ["profile=tiny"], "all": [""]}
+    assert planned(folder) == {"profile_data": ["profile=tiny, seed=2"], "profile": ["profile=tiny, seed=2"],
+                               "profile_summary": ["profile=tiny"], "all": [""]}  # fmt: skip
     first = (profile / "seed=1" / "losses.csv").read_bytes()
     ok(snakemake(folder, *LOCAL))
     assert (profile / "seed=1" / "losses.csv").read_bytes() == first
@@ -281,6 +282,8 @@ def test_profile_replicates_run_from_nothing_and_rerun_only_what_changed(tmp_pat
     mixtures = [(profile / f"seed={seed}" / "mixture.train").read_text() for seed in (1, 2)]
     assert mixtures[0] != mixtures[1]  # each seed its own assignment of samples to orders
     assert sorted(mixtures[0].split()) == sorted(mixtures[1].split())  # of the same samples
+    data = [[(profile / f"seed={seed}" / name).read_text() for name in ("data.train", "data.valid")] for seed in (1, 2)]
+    assert data[0][0] == data[1][0] and data[0][1] != data[1][1]  # each seed its own validation rows
 
     # Ground truth: forward and two orders picked by rank trained as runs of the task; only their jobs are added.
     edit_tiny(folder, lambda c: c["profiles"]["tiny"].update(validate={"orders": 3}))
@@ -317,7 +320,7 @@ def test_profile_replicates_run_from_nothing_and_rerun_only_what_changed(tmp_pat
     every = pd.read_csv(folder / "results" / "ground_truth.csv")  # every validated profile's, in one table
     assert every["profile"].unique().tolist() == ["tiny"]
     assert every["ranking"].tolist() == correlation["ranking"].tolist()
-    assert every["seed_top_at_least_median"].between(0, 1).all()  # over the profile's two replicates
+    assert every["seed_top_success_rank"].between(1, 3).all()  # over the profile's two replicates, 3 trained orders
     assert "| tiny | 3 |" in (folder / "results" / "ground_truth.md").read_text()
 
     # A profile's training setting: its replicates, summary and picks again, and the picks' runs; forward stays.
