@@ -1,8 +1,16 @@
+import sys
 from pathlib import Path
 
 from snakemake.utils import min_version
 
-from cotorder.schema import check_config_file, check_results_root, check_workflow_config
+from cotorder.schema import (
+    added_tasks_warning,
+    check_config_file,
+    check_results_root,
+    check_workflow_config,
+    command_line_settings,
+)
+from cotorder.summary import report_command, where_results_are
 
 min_version("9.0")
 
@@ -21,6 +29,14 @@ check_workflow_config(
 )
 # Where everything will be written: not a file, not the repository or its folders, not another root's profile.
 check_results_root(config, workflow.configfiles, workflow.basedir)
+# Tasks of an overlay's own written into the default's folder (and the default's grid run beside them): one line, once
+# (not again in each job's own Snakemake).
+if not (workflow.remote_exec or workflow.subprocess_exec):
+    warning = added_tasks_warning(
+        config, "workflow_config.yaml", workflow.overwrite_configfiles
+    )
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 report: "report/workflow.rst"
@@ -38,3 +54,20 @@ rule all:
     default_target: True
     input:
         final_targets(),
+
+
+# A successful run (not a dry run: Snakemake calls no hook then) ends with where its results are.
+onsuccess:
+    jobs = workflow.dag.jobs
+    report = report_command(
+        sys.argv[0],
+        RESULTS,
+        workflow.overwrite_configfiles,
+        command_line_settings(
+            workflow.overwrite_configfiles,
+            workflow.config_settings.overwrite_config,
+        ),
+    )
+    built = [str(path) for job in jobs for path in job.output]
+    whole = any(job.rule.name == "all" for job in jobs)
+    print(where_results_are(RESULTS, built, whole, report), file=sys.stderr)

@@ -307,6 +307,41 @@ def check_results_root(config: dict, config_files: Iterable, repository: str | o
         sys.exit(f"{_key_origin(config_files, 'results', results)}: {problem}")
 
 
+# ---- An overlay that adds tasks to the default config's ----
+
+
+def added_tasks_warning(config: dict, default_file: str | os.PathLike, overlay_files: Iterable) -> str | None:
+    """A one-line warning, or None: the config adds tasks to the default config's (``default_file``, which every
+    overlay is merged into) but keeps its ``results`` folder (one summary.csv for both) and, said too where so, its
+    ``run_tasks`` (none: the default's tasks run as well). Names the ``overlay_files`` (given with --configfile) that
+    add the tasks. A config that adds tasks in a folder of its own is left alone (the paper's grid adds tasks beside
+    the default's on purpose)."""
+    default = yaml.safe_load(Path(default_file).read_text(encoding="utf-8")) or {}
+    defaults = list(default.get("tasks") or {})
+    added = [name for name in config.get("tasks") or {} if name not in defaults]
+    results = config.get("results", "results")
+    same_root = isinstance(results, str) and os.path.normpath(results) == os.path.normpath(
+        default.get("results", "results")
+    )
+    if not added or not same_root:
+        return None
+    adding = [
+        _shown(path)
+        for path in overlay_files
+        if set(added) & set((yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}).get("tasks") or {})
+    ]
+    names = ", ".join(added)
+    message = (
+        f"warning: {' and '.join(adding) or '--config'} adds task{'s' if len(added) > 1 else ''} {names} but keeps "
+        f"the default config's results folder {results}/ (one summary.csv for both)"
+    )
+    advice = f"results: results/{added[0]}"
+    if config.get("run_tasks") is None:
+        message += f" and sets no run_tasks: {_shown(default_file)}'s tasks ({', '.join(defaults)}) run too"
+        advice = f"run_tasks: [{names}] and {advice}"
+    return f"{message}. Add {advice} (a starter: experiments/own_task_template.yaml)"
+
+
 # ---- The config as a figure's title states it ----
 
 
@@ -336,15 +371,24 @@ def config_names(config_files, overwrite_files=(), overwrite_config=None) -> lis
     given = [str(path) for path in overwrite_files]
     files = [str(path) for path in config_files if str(path) not in given] + given
     names = [_shown(path) for path in files]
-    from_files = {}
-    for path in given:
-        from_files = _merged(from_files, yaml.safe_load(Path(path).read_text()) or {})
     settings = [
         f"{key}={_shorten(json.dumps(value, separators=(',', ':'), default=str), 40)}"
-        for key, value in (overwrite_config or {}).items()
-        if key not in from_files or from_files[key] != value
+        for key, value in command_line_settings(given, overwrite_config).items()
     ]
     return names + ([f"--config {' '.join(settings)}"] if settings else [])
+
+
+def command_line_settings(overwrite_files, overwrite_config=None) -> dict:
+    """The settings given with --config: the top-level keys of Snakemake's ``overwrite_config`` (the --configfile
+    files' content and --config's settings over it) that the files given with --configfile do not account for."""
+    from_files = {}
+    for path in overwrite_files:
+        from_files = _merged(from_files, yaml.safe_load(Path(path).read_text()) or {})
+    return {
+        key: value
+        for key, value in (overwrite_config or {}).items()
+        if key not in from_files or from_files[key] != value
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import shlex
 import textwrap
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -56,9 +60,13 @@ def aggregate(replicates: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+NUMBER_FORMAT = "%.3f"  # the summary's numbers as the README's tables print them: 1.000, 0.990, 0.413
+
+
 def write_csv(table: pd.DataFrame, path: str) -> None:
+    """``table`` as CSV, every float with three decimals (:data:`NUMBER_FORMAT`); a missing value empty."""
     with atomic_write(path, "w") as handle:
-        table.to_csv(handle, index=False, float_format="%.6g")
+        table.to_csv(handle, index=False, float_format=NUMBER_FORMAT)
 
 
 def _pyplot():
@@ -169,3 +177,54 @@ def positions_figure(summary: pd.DataFrame, title: str | None = None):
 
 def plot_positions(summary: pd.DataFrame, path: str, title: str | None = None) -> None:
     _save(positions_figure(summary, title), path)
+
+
+# ---- Where a finished run's results are ----
+
+RESULT_FILES = ("summary.csv", "replicates.csv", "plots/success_rate.png", "plots/position_accuracy.png",
+                "ground_truth.md")  # fmt: skip
+PER_NAME = re.compile(r"(profiles|searches)/([^/]+)/summary\.csv")  # a profile's or a search's summary
+SHOWN_NAMES = 6  # profiles or searches named at most; beyond, their number
+
+
+def report_command(program: str, results: str, config_files: Iterable, settings: dict) -> str:
+    """The command that makes the HTML report of a run: ``program`` (``sys.argv[0]`` of the Snakemake that ran: as
+    the user called it, ``snakemake`` where run as ``python -m snakemake``) with the run's --configfile files and
+    --config ``settings`` (:func:`cotorder.schema.command_line_settings`), its report in the results folder."""
+    words = [program if os.path.basename(program) == "snakemake" else "snakemake"]
+    words += ["--report", f"{results}/report.html"]
+    files = [
+        os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path) for path in config_files
+    ]
+    words += ["--configfile", *files] if files else []
+    given = [f"{key}={value if isinstance(value, str) else json.dumps(value, separators=(',', ':'))}"
+             for key, value in settings.items()]  # fmt: skip
+    words += ["--config", *given] if given else []
+    return shlex.join(words)
+
+
+def where_results_are(results: str, built: Iterable[str], whole: bool, report: str) -> str:
+    """What a successful run says at its end: its results folder and, of the files this run's jobs made or found up
+    to date (``built``), the summaries and plots a user opens first; the ``report`` command where the run built the
+    whole config (``whole``: its default target), as the report covers it. A run of single targets names no summary
+    it did not build."""
+    results = os.path.normpath(results)
+    inside = []
+    for path in built:
+        relative = os.path.relpath(os.path.normpath(path), results)
+        if not relative.startswith(".."):
+            inside.append(relative.replace(os.sep, "/"))
+    files = [name for name in RESULT_FILES if name in inside]
+    shown = [", ".join(files)] if files else []
+    for kind in ("profiles", "searches"):
+        names = sorted({match[2] for match in map(PER_NAME.fullmatch, inside) if match and match[1] == kind})
+        if names:
+            listed = ", ".join(names[:SHOWN_NAMES]) + (f", … ({len(names)} in all)" if len(names) > SHOWN_NAMES else "")
+            shown.append(f"{kind}/<name>/summary.csv for {listed}")
+    if shown:
+        lines = [f"Results in {results}/: {'; '.join(shown)} (every output: docs/results.md)"]
+    elif whole:
+        lines = [f"Results in {results}/"]
+    else:
+        lines = [f"Results in {results}/ (this run built part of the config: no summary, plots or report)"]
+    return "\n".join(lines + ([f"Report: {report}"] if whole else []))

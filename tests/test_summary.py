@@ -1,5 +1,6 @@
 """Summary tables and plots: replicates, their aggregation per run, error bars."""
 
+import csv
 import json
 import math
 
@@ -16,6 +17,7 @@ from cotorder.summary import (
     positions_figure,
     replicate_table,
     success_figure,
+    write_csv,
 )
 
 
@@ -58,6 +60,20 @@ def test_aggregate_gives_mean_spread_and_count_per_run(replicates):
     assert json.loads(forward["position_accuracy"]) == pytest.approx([0.75, 0.75])
     assert inverse["success_rate"] == 0.25 and math.isnan(inverse["success_rate_std"])  # one replicate: no spread
     assert (inverse["success_rate_min"], inverse["success_rate_max"]) == (0.25, 0.25)
+
+
+def test_the_tables_numbers_print_with_three_decimals_as_the_readmes_do(replicates, tmp_path):
+    write_csv(replicates, tmp_path / "replicates.csv")
+    write_csv(aggregate(replicates), tmp_path / "summary.csv")
+    with open(tmp_path / "replicates.csv") as handle:
+        assert [row["success_rate"] for row in csv.DictReader(handle)] == ["1.000", "0.500", "0.750", "0.250"]
+    with open(tmp_path / "summary.csv") as handle:
+        forward, inverse = csv.DictReader(handle)
+    spread = [forward[f"success_rate{suffix}"] for suffix in ("", "_std", "_min", "_max")]
+    assert spread == ["0.750", "0.250", "0.500", "1.000"] and forward["token_accuracy"] == "0.500"
+    assert (forward["n"], forward["replicates"], forward["num_samples"]) == ("2", "3", "4")  # integers stay integers
+    assert inverse["success_rate_std"] == ""  # one replicate: no spread
+    assert json.loads(forward["position_accuracy"]) == [0.75, 0.75]
 
 
 def test_aggregate_keeps_the_runs_order(replicates):
