@@ -15,6 +15,13 @@ of 0.015, as forward and inverse in the relu demo.  The rows:
   the former data layout) or drawn per seed (each seed's own validation rows: the current layout);
 - power: one order planted 0.05 or 0.1 nats/token lower in the model's loss only, a quiet one or a noisy one.
 
+Then how far a validation split moves an order's no-learning baseline (the size of the split quirk above): the
+profiling demo's relu and square profiles (experiments/profiling_demo.yaml: 32 candidates, 16,000 training samples,
+seed 3's mixture, its β), each order's baseline on 12 validation splits of 300 rows (seeds 0 to 11, apart from the
+test split): the sd over the splits of each order's baseline less its split's median over the orders (what a
+split does to one order and not the others), its median and largest over the orders; beside it, the sd of the
+splits' median (what a split does to every order alike, which changes no ranking).
+
 Then the level's calibration: the held-out t-test's false alarms at α 0.05 and at :data:`cotorder.evidence.ALPHA`
 where 1, 2, 4 or 8 of the 32 orders are noisier (sd 0.03, 0.07 or 0.15) than the rest (sd 0.015).  Prints Markdown
 tables and the wall time; a rate's Monte-Carlo standard error is at most 0.5/√draws (0.15 points at 5 % and 20 000
@@ -23,9 +30,13 @@ draws).
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
+import yaml
 
+from cotorder.baseline import choose_prior, order_baselines
+from cotorder.candidates import assign_orders, disjoint_inputs, write_mixed
 from cotorder.evidence import (
     ALPHA,
     MIN_MARGIN,
@@ -35,6 +46,10 @@ from cotorder.evidence import (
     signal_rule,
     synthetic_profiles,
 )
+from cotorder.runs import plan
+from cotorder.tasks import Task
+
+ROOT = Path(__file__).resolve().parents[1]
 
 QUIET = [0.015] * 32
 RELU = [0.07] * 2 + [0.015] * 30  # orders 0 and 1 noisy
@@ -85,6 +100,33 @@ def rates(draws: int, seed: int) -> list[str]:
     return lines
 
 
+def split_quirk(splits: int = 12) -> list[str]:
+    demo = yaml.safe_load((ROOT / "experiments" / "profiling_demo.yaml").read_text())
+    lines = [
+        "| profile | an order's baseline less its split's median, sd over splits: median order | largest | the "
+        "splits' median, sd |",
+        "|---|---|---|---|",
+    ]
+    for name in ("relu_n8", "square_n8"):
+        config = {"run_tasks": [], "tasks": demo["tasks"], "profiles": {name: demo["profiles"][name]}}
+        data = plan(config).profiles[name].replicate(3)["data"]
+        task, n, candidates = Task.from_settings(data["task"]), data["n"], data["candidates"]
+        x = task.sample_inputs(n, data["train_samples"], data["train_seed"])
+        mixed = write_mixed(task.outputs(x), candidates, assign_orders(len(x), len(candidates), 3))
+        low, high = task.value_range(n)
+        prior = choose_prior(mixed, low, high)  # fixed: only the validation rows change
+        test = task.sample_inputs(n, data["test_samples"], data["test_seed"])
+        losses = []
+        for seed in range(splits):
+            rows = disjoint_inputs(task, n, data["validation_samples"], seed, test)
+            losses.append(order_baselines(mixed, task.outputs(rows), candidates, low, high, prior=prior).losses)
+        losses = np.array(losses)
+        shift = np.std(np.median(losses, axis=1), ddof=1)  # every order together: no ranking changes
+        sd = np.std(losses - np.median(losses, axis=1, keepdims=True), axis=0, ddof=1)
+        lines.append(f"| {name} | {np.median(sd):.4f} | {sd.max():.4f} | {shift:.4f} |")
+    return lines
+
+
 def calibration(draws: int, seed: int) -> list[str]:
     rng = np.random.default_rng(seed + 1)
     lines = [f"| noisy orders (sd) | 3 seeds, α 0.05 | 3 seeds, α {ALPHA} | 5 seeds, α 0.05 | 5 seeds, α {ALPHA} |",
@@ -109,6 +151,8 @@ def main() -> None:
     start = time.perf_counter()
     print(f"rate of `signal` (α = {ALPHA}), {args.draws} draws a cell, numpy.random.default_rng({args.seed})\n")
     print("\n".join(rates(args.draws, args.seed)))
+    print("\nhow far a validation split moves an order's baseline (nats/token)\n")
+    print("\n".join(split_quirk()))
     print(f"\nthe held-out test alone, false alarms where every order has the same true loss ({args.draws} draws)\n")
     print("\n".join(calibration(args.draws, args.seed)))
     print(f"\nwall time {time.perf_counter() - start:.1f} s")
