@@ -39,6 +39,7 @@ from .candidates import assign_orders, order_label, write_mixed, write_profile_d
 from .datafiles import DataFormatError, atomic_write, parse_line
 from .evidence import agreement
 from .generate import write_split
+from .lookup import LOOKUP, ROWS, Lookup
 from .runs import training_config, trains
 from .search import play_round
 from .study import criterion_scores
@@ -46,8 +47,9 @@ from .tasks import Task
 
 # How the loss at the scoring points becomes one number per order: the area under its loss
 # curve (the mean over the points), the loss at the end, or at the first point; or, the control, the order's
-# no-learning baseline alone, with no model trained.
-RANK_BY = ("mean", "final", "first", CONTROL)
+# no-learning baseline alone, with no model trained; or the lookup ranker (cotorder.lookup: count tables of the
+# steps written before and the inputs), with no model trained either.
+RANK_BY = ("mean", "final", "first", CONTROL, LOOKUP)
 
 
 def read_samples(path, task: Task, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -155,13 +157,14 @@ def is_control(tables: dict) -> bool:
 
 def rank(losses: pd.DataFrame, rank_by: str) -> pd.DataFrame:
     """``losses`` (one ``loss_step<S>`` column per scoring point) with ``mean``, ``score`` and ``rank`` (1: lowest);
-    ``rank_by`` ``baseline`` (the control): the score is the ``baseline`` column."""
+    ``rank_by`` ``baseline`` (the control): the score is the ``baseline`` column; ``lookup``: its one point,
+    ``loss_step0`` (the lookup ranker's score: :func:`run_profile`)."""
     if rank_by not in RANK_BY:
         raise ValueError(f"rank_by {rank_by!r}: expected one of {', '.join(RANK_BY)}")
     points = [column for column in losses.columns if column.startswith("loss_step")]
     table = losses.copy()
     table["mean"] = table[points].mean(axis=1)
-    table["score"] = criterion_scores(table, rank_by)
+    table["score"] = criterion_scores(table, "first" if rank_by == LOOKUP else rank_by)
     table = table.sort_values("score", kind="stable").reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table
@@ -199,7 +202,9 @@ def run_profile(replicate: dict, *, train_path, validation_path, folder, num_thr
     into ``model/``), score every candidate at every kept checkpoint and at the end, and write the ranked table
     with each order's no-learning baseline (``losses.csv``, its ``rank_by`` on every row).  ``replicate``:
     :meth:`cotorder.runs.Profile.replicate`.  The control (``rank_by: baseline``) trains nothing: every candidate's
-    one point, ``loss_step0``, is its baseline (no training step taken), its score too, its margin 0."""
+    one point, ``loss_step0``, is its baseline (no training step taken), its score too, its margin 0.  Nor does
+    ``rank_by: lookup``: its one point is the lookup ranker's score (:class:`cotorder.lookup.Lookup`, fitted on the
+    forward training rows, reported on the validation rows), and its margin how far below the baseline that is."""
     data, folder, scoring = replicate["data"], Path(folder), replicate["scoring"]
     task, n, candidates = Task.from_settings(data["task"]), data["n"], data["candidates"]
     x, y = read_samples(train_path, task, n)
@@ -225,6 +230,13 @@ def run_profile(replicate: dict, *, train_path, validation_path, folder, num_thr
         print(f"scoring {len(candidates)} orders x {len(vx)} samples at steps "
               f"{', '.join(str(step) for step, _ in points)}", flush=True)  # fmt: skip
         losses = profile_losses(points, vx, vy, candidates, scoring["batch_size"], device, prefixed)
+    elif scoring["rank_by"] == LOOKUP:
+        low, high = task.value_range(n)
+        print(f"rank_by: lookup: {len(candidates)} orders ranked by how well each step is looked up from the steps "
+              f"written before it and the inputs (count tables of {min(len(x), ROWS)} training rows, scored on "
+              f"{min(len(vx), ROWS)} validation samples); no model trained", flush=True)  # fmt: skip
+        scores = Lookup(x, y, validation=(vx, vy), values=high - low + 1).score(candidates)
+        losses = _orders(candidates).assign(loss_step0=scores)
     else:
         print(f"the control (rank_by: baseline): {len(candidates)} orders ranked by their no-learning baseline "
               f"alone on {len(vx)} samples; no model trained", flush=True)  # fmt: skip

@@ -33,6 +33,7 @@ from . import config as configuration
 from . import search, validation
 from .baseline import CONTROL
 from .candidates import MAX_CANDIDATES, candidate_orders
+from .lookup import LOOKUP
 from .orders import check_permutation, order_positions, random_permutation
 from .tasks import FILE_KIND, SETTINGS, SettingError, Task
 
@@ -65,8 +66,9 @@ def canonical(value):
 
 
 def trains(scoring: Mapping) -> bool:
-    """Whether a profile (its ``scoring`` settings) trains a model: all but the control (``rank_by: baseline``)."""
-    return scoring["rank_by"] != CONTROL
+    """Whether a profile (its ``scoring`` settings) trains a model: all but the control (``rank_by: baseline``) and
+    the lookup ranker (``rank_by: lookup``, count tables: :mod:`cotorder.lookup`)."""
+    return scoring["rank_by"] not in (CONTROL, LOOKUP)
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ class Plan:
 
     def trains_model(self, wildcards) -> bool:
         """Whether a profile replicate's or a search round's job trains a model: all but the control's
-        (``rank_by: baseline``), which needs neither a GPU nor a second thread."""
+        (``rank_by: baseline``) and the lookup ranker's, which need neither a GPU nor a second thread."""
         if getattr(wildcards, "search", None) is not None:
             return trains(self.searches[wildcards.search].profile.scoring)
         return trains(self.profiles[wildcards.profile].scoring)

@@ -296,6 +296,43 @@ def test_the_control_ranks_by_the_baseline_alone_trains_nothing_and_is_never_sig
     plot_profile(summary, tables, found, pd.DataFrame({"seed": [0], "spearman": [1.0]}), tmp_path / "c.png")  # runs
 
 
+def test_rank_by_lookup_ranks_by_the_lookup_ranker_and_trains_nothing(tmp_path, monkeypatch):
+    """rank_by: lookup, in a profile and a search: planned as a job that trains no model; each candidate's score is
+    the lookup ranker's (fitted on the profile's training rows, reported on its validation rows), the baseline beside
+    it; relu's forward, every step a lookup of the one before and its input, ranks first."""
+    from types import SimpleNamespace
+
+    from cotorder.lookup import Lookup
+
+    profile = {"task": "relu", "n": 5, "candidates": {"kind": "forward_plus_random", "count": 12, "seed": 1},
+               "seeds": [0], "rank_by": "lookup", "train_samples": 600, "validation_samples": 200}  # fmt: skip
+    search = {"task": "relu", "n": 5, "depth": 2, "initial": {"kind": "random", "seed": 0}, "rank_by": "lookup",
+              "train_samples": 600, "validation_samples": 200}  # fmt: skip
+    config = {
+        "run_tasks": [],
+        "tasks": {"relu": {"kind": "relu", "n": [5], "directions": ["forward"]}},
+        "profiles": {"l": profile},
+        "searches": {"s": search},
+    }
+    planned = plan(config)
+    assert not planned.trains_model(SimpleNamespace(profile="l"))
+    assert not planned.trains_model(SimpleNamespace(search="s", seed=0, round=1))
+    monkeypatch.setattr(training, "train", lambda *args, **kwargs: pytest.fail("rank_by: lookup trained a model"))
+    paths = {"train_path": tmp_path / "data.train", "validation_path": tmp_path / "data.valid"}
+    replicate = planned.profiles["l"].replicate(0)
+    write_profile_data(replicate["data"], **paths)
+    table = run_profile(replicate, **paths, folder=tmp_path / "seed=0")
+    task, candidates = Task("relu"), replicate["data"]["candidates"]
+    x, y = read_samples(paths["train_path"], task, 5)
+    expected = Lookup(x, y, validation=read_samples(paths["validation_path"], task, 5),
+                      values=np.subtract(*task.value_range(5)[::-1]) + 1).score(candidates)  # fmt: skip
+    by_order = dict(zip((" ".join(map(str, o)) for o in candidates), expected, strict=True))
+    assert table["score"].to_numpy() == pytest.approx(table["order"].map(by_order).to_numpy(), abs=1e-12)
+    assert table["label"].iloc[0] == "forward" and table["rank"].tolist() == list(range(1, 13))
+    assert (table["margin"] == table["baseline"] - table["score"]).all() and set(table["rank_by"]) == {"lookup"}
+    assert {path.name for path in (tmp_path / "seed=0").iterdir()} == {"mixture.train", "losses.csv"}  # no model
+
+
 @pytest.mark.parametrize(
     "line,message",
     [
