@@ -45,6 +45,7 @@ import pandas as pd
 EXACT_MAX_N = 16  # method "auto": exact up to here, the solver above (measured: see the module's text)
 EXACT_LIMIT = 20  # method "exact" refuses more steps: 2^20 · 20 costs and parents are ~190 MiB before its layers
 COST_SCALE = 1_000_000  # the solver's integer units per nat
+TIME_LIMIT = 5.0  # the solver's default time limit, seconds (a search's time_limit)
 _INT_LIMIT = 2**62  # a path's cost in integer units must stay below this (int64 with room)
 _LAYER_CELLS = 1 << 22  # the exact method's largest (subsets, j, i) block at once: 32 MiB of float64
 METHODS = ("auto", "exact", "solver")
@@ -165,7 +166,7 @@ def exact_path(costs) -> tuple[list[int], float]:
     return order, float(best[full - 1, last])
 
 
-def solver_path(costs, time_limit: float = 5.0, solution_limit: int | None = None) -> PathResult:
+def solver_path(costs, time_limit: float = TIME_LIMIT, solution_limit: int | None = None) -> PathResult:
     """The order the routing solver finds within ``time_limit`` seconds (and ``solution_limit`` solutions, if
     given), with its status and objective (the module's text says how the costs are made integers)."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -211,7 +212,7 @@ def solver_path(costs, time_limit: float = 5.0, solution_limit: int | None = Non
                       int(solution.ObjectiveValue()), COST_SCALE, time_limit, solution_limit)  # fmt: skip
 
 
-def shortest_path(costs, method: str = "auto", time_limit: float = 5.0, solution_limit: int | None = None):
+def shortest_path(costs, method: str = "auto", time_limit: float = TIME_LIMIT, solution_limit: int | None = None):
     """The order of least summed transition costs (:class:`PathResult`): ``method`` exact, solver, or auto (exact
     up to ``EXACT_MAX_N`` steps, the solver above)."""
     table = check_costs(costs)
@@ -295,3 +296,112 @@ def plot_costs(costs, path, order=None, known=None, title: str = "") -> None:
     with atomic_write(path) as handle:
         figure.savefig(handle, format="png", dpi=100)
     plt.close(figure)
+
+
+# ---------------------------------------------------------------- the path method of a search
+
+# One step is not enough where the lookup ranker (a context of up to the two steps written before) scores the path's
+# order this much lower than the one-step costs along the path, in nats per token: then the converging search,
+# ranked by the full ranker, continues from the path's order.  On one-step recurrences the two agree to 0.001 (relu,
+# square, cumsum and the scrambled ones at n = 8); where a step needs the two before it they differ by 0.5 or more
+# (scrambled_fibonacci at n = 8: 1.925 against 1.365): docs/path_search.md.
+TWO_STEP_MARGIN = 0.05
+# The continuation's search (cotorder.search.search): from the path's order alone (depth 1: its global round keeps
+# it), the local stage's blocks of two, then the climb (insertion moves, its defaults); the config's depth, local,
+# max_block, intra and climb replace these.
+CONTINUATION = {"depth": 1, "max_block": 2}
+CONTINUATION_KEYS = ("depth", "local", "max_block", "intra", "climb")
+
+
+def continuation_options(settings) -> dict:
+    """The continuation's options for :func:`cotorder.search.search` (less ``initial``): :data:`CONTINUATION`
+    under the given ``settings`` (a search entry's :data:`CONTINUATION_KEYS`)."""
+    given = {key: settings[key] for key in CONTINUATION_KEYS if key in settings}
+    if given.get("local") is False:
+        given.pop("max_block", None)
+        return {"depth": CONTINUATION["depth"], **given}
+    return {**CONTINUATION, **given}
+
+
+def discover(lookup, time_limit: float = TIME_LIMIT, solution_limit: int | None = None, continuation=None,
+             margin: float = TWO_STEP_MARGIN, method: str = "auto") -> dict:  # fmt: skip
+    """The path method on one fitted lookup ranker (:class:`cotorder.lookup.Lookup`): its transition costs, their
+    shortest path (:func:`shortest_path`), and — where the full ranker scores the path's order more than
+    ``margin`` nats per token below the one-step costs along it (one step is not enough) — the converging search
+    ranked by the full ranker from the path's order (``continuation``: its options, :func:`continuation_options`).
+
+    Returns ``order`` (the found order: the path's, or the continuation's), ``costs`` (the table), ``path``
+    (:meth:`PathResult.as_dict`), ``one_step_score`` (the path's cost / n), ``path_score`` (the full ranker's score
+    of the path's order), ``continued``, ``score`` (the full ranker's score of the found order), ``continuation``
+    (the continuation's rounds, or []) and ``seconds`` (wall time of the costs, the solve and the continuation)."""
+    import time
+
+    from . import search
+
+    n = lookup.n
+    start = time.perf_counter()
+    costs = lookup.transition_costs()
+    solving = time.perf_counter()
+    result = shortest_path(costs, method, time_limit, solution_limit)
+    solved = time.perf_counter()
+    one_step, path_score = result.cost / n, float(lookup.score([result.order])[0])
+    continued = one_step - path_score > margin
+    order, score, rounds = result.order, path_score, []
+    if continued:
+        options = continuation_options(continuation or {})
+        trace = search.search(n, lookup.score, initial={"orders": [result.order]}, **options)
+        order, rounds = trace["order"], trace["rounds"]
+        score = float(lookup.score([order])[0])
+    return {"order": [int(step) for step in order], "costs": costs, "path": result.as_dict(),
+            "one_step_score": one_step, "path_score": path_score, "continued": bool(continued), "score": score,
+            "continuation": rounds,
+            "seconds": {"costs": solving - start, "solve": solved - solving,
+                        "continuation": time.perf_counter() - solved}}  # fmt: skip
+
+
+def path_round(data: dict, rows, settings: dict, folder) -> dict:
+    """A path search's one round in ``folder``: the lookup ranker fitted as ``rank_by: lookup`` fits it, on
+    ``rows`` = (x, y, validation x, validation y) (the search's profile's training and validation rows; ``data``:
+    its data spec, :meth:`cotorder.runs.Profile.replicate`), :func:`discover` with the round's ``settings``
+    (:meth:`cotorder.runs.Plan.search_round`), the cost table (``costs.csv``) and its heatmap with the found path
+    (``costs.png``), and ``losses.csv`` (the path's order and, where continued, the found order: each one's
+    one-step score and full score).  Returns the round's record (``kept.json``): the found order kept, its score,
+    and what :func:`discover` says (no times: the same config gives the same bytes)."""
+    from .datafiles import atomic_write
+    from .lookup import LOOKUP, Lookup
+    from .tasks import Task
+
+    folder = Path(folder)
+    task, n = Task.from_settings(data["task"]), data["n"]
+    x, y, vx, vy = rows
+    low, high = task.value_range(n)
+    lookup = Lookup(x, y, validation=(vx, vy), values=high - low + 1)
+    found = discover(lookup, settings["time_limit"], settings.get("solution_limit"), settings.get("continuation"))
+    path = found["path"]
+    write_costs(found["costs"], folder / "costs.csv")
+    state = "optimal" if path["optimal"] else path["status"]
+    plot_costs(found["costs"], folder / "costs.png", order=path["order"],
+               title=f"{task.label}, n = {n}: transition costs and their shortest path ({path['method']}, {state}; "
+                     f"{path['cost'] / n:.3f} nats per token)")  # fmt: skip
+    parts = [(path["order"], "path", found["one_step_score"], found["path_score"])]
+    if found["continued"]:
+        parts.append((found["order"], "continued", path_cost(found["costs"], found["order"]) / n, found["score"]))
+    table = pd.DataFrame([{"order": " ".join(map(str, order)), "part": part, "one_step_score": one, "score": full}
+                          for order, part, one, full in parts])  # fmt: skip
+    with atomic_write(folder / "losses.csv", "w") as handle:
+        table.to_csv(handle, index=False, float_format="%.6g")
+    return {"move": "path", "size": n, "keep": 1, "candidates": 1 + sum(r["candidates"] for r in found["continuation"]),
+            "kept": [found["order"]], "scores": [found["score"]], "median": found["score"], "baseline": None,
+            "rank_by": LOOKUP, "path": path, "one_step_score": found["one_step_score"],
+            "path_score": found["path_score"], "continued": found["continued"], "margin": TWO_STEP_MARGIN,
+            "continuation": found["continuation"]}  # fmt: skip
+
+
+def method_label(result: dict) -> str:
+    """What found a search's order (a :func:`cotorder.search.search_trace` result): ``path`` (the shortest path,
+    one step enough), ``path+search`` (one step not enough: the converging search continued from it), or
+    ``global_local`` (the global–local search's rounds)."""
+    last = result["rounds"][-1]
+    if last.get("move") != "path":
+        return "global_local"
+    return "path+search" if last["continued"] else "path"

@@ -30,7 +30,7 @@ from types import MappingProxyType
 import numpy as np
 
 from . import config as configuration
-from . import search, validation
+from . import paths, search, validation
 from .baseline import CONTROL
 from .candidates import MAX_CANDIDATES, candidate_orders
 from .lookup import LOOKUP
@@ -209,6 +209,11 @@ class Plan:
             for seed in (found.profile.seeds if "{seed}" in pattern else [None])
             for index in (range(1, len(found.rounds) + 1) if "{round}" in pattern else [None])
         ]
+
+    @property
+    def path_searches(self) -> list[str]:
+        """The searches of ``method: path`` (one round each: :func:`cotorder.paths.path_round`)."""
+        return [name for name, found in self.searches.items() if found.rounds[0]["move"] == "path"]
 
     def search_rounds(self, search: str) -> range:
         """A search's round numbers, 1 … R."""
@@ -641,6 +646,11 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
     sequence length, each round's size against the cap, in round order), so that planning any search takes
     seconds: only then are its initial orders drawn."""
     where = f"searches.{name}"
+    if entry.get("method") == "path":
+        return _path_search(name, entry, tasks)
+    for key in ("time_limit", "solution_limit"):
+        if key in entry:
+            raise ConfigError(f"{where}.{key}: a setting of method: path, not of the global-local search")
     n, depth, given = entry["n"], entry["depth"], entry["initial"]
     if not entry.get("local", True):
         for key in ("max_block", "intra", "climb"):
@@ -679,3 +689,27 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
         raise ConfigError(f"{where}.train_samples: {profile.data['train_samples']} samples for rounds of up to "
                           f"{largest} candidates leave some orders without a single training sample")  # fmt: skip
     return Search(name, canonical(initial), canonical(steps), profile)
+
+
+def _path_search(name: str, entry: Mapping, tasks: Mapping) -> Search:
+    """A path search (``method: path``, :mod:`cotorder.paths`): one round, the shortest path through the lookup
+    ranker's transition costs on the search's data (its profile's, ranked by lookup: no model trained), continued
+    by the converging search where one step is not enough (its depth, local stage and climb checked here)."""
+    where = f"searches.{name}"
+    if "initial" in entry:
+        raise ConfigError(f"{where}.initial: a setting of the global-local search; the path method starts from the "
+                          "shortest path")  # fmt: skip
+    if entry.get("rank_by", LOOKUP) != LOOKUP:
+        raise ConfigError(f"{where}.rank_by: {entry['rank_by']}: the path method ranks by lookup (count tables, no "
+                          "model trained)")  # fmt: skip
+    profile = _profile(name, {**entry, "rank_by": LOOKUP}, tasks, where, candidates=[])
+    n, continuation = entry["n"], paths.continuation_options(entry)
+    try:
+        search.plan_rounds(n, **continuation)
+    except ValueError as error:  # a climb's or intra's message starts with its key; the schedule's is the depth's
+        named = str(error).startswith(("climb", "intra"))
+        raise ConfigError(f"{where}.{error}" if named else f"{where}.depth: {error}") from None
+    step = {"move": "path", "size": n, "keep": 1, "time_limit": entry.get("time_limit", paths.TIME_LIMIT),
+            **({"solution_limit": entry["solution_limit"]} if "solution_limit" in entry else {}),
+            "continuation": continuation}  # fmt: skip
+    return Search(name, [], canonical([step]), profile)

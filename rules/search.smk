@@ -76,3 +76,48 @@ rule search_summary:
 rule searches:
     input:
         PLAN.search_files(f"{SEARCH}/summary.csv"),
+
+
+# A path search (method: path) has one round, its kept.json written by this rule (a search round's otherwise).
+ruleorder: search_path > search_round
+
+
+rule search_path:
+    input:
+        task=PLAN.task_file,
+        code=package_files(
+            "tasks.py",
+            "task_files.py",
+            "candidates.py",
+            "generate.py",
+            "baseline.py",
+            "lookup.py",
+            "search.py",
+            "paths.py",
+        ),
+    output:
+        kept=SEARCH_KEPT,
+        losses=f"{SEARCH_ROUND}/losses.csv",
+        costs=f"{SEARCH_ROUND}/costs.csv",
+        plot=report(
+            f"{SEARCH_ROUND}/costs.png",
+            caption="../report/search_path.rst",
+            category="Order searches",
+            subcategory="{search}",
+        ),
+    log:
+        f"{RESULTS}/logs/search_path/{{search}}/seed={{seed}}/round{{round}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/search_path/{{search}}/seed={{seed}}/round{{round}}.tsv"
+    wildcard_constraints:
+        search="|".join(PLAN.path_searches) or "(?!)",
+    conda:
+        "../envs/paths.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    params:
+        round=PLAN.search_round,
+    script:
+        "../scripts/pipeline/search_path.py"
