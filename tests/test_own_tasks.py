@@ -1,6 +1,7 @@
 """A task written in the user's own Python file (kind: python): the examples, the checks, and the whole pipeline."""
 
 import json
+import re
 import runpy
 import shutil
 import textwrap
@@ -230,37 +231,70 @@ BAD_SAMPLES = [
 ]
 
 
-@pytest.mark.parametrize("source,message", BAD_SAMPLES)
-def test_a_bad_sample_function_is_refused_in_one_line(tmp_path, monkeypatch, source, message):
-    entry = {"sample": "draw"}
+def sample_refusal(tmp_path, monkeypatch, source) -> str:
+    """The planner's message for a task whose inputs the function ``draw`` of ``source`` draws."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "own.py").write_text(textwrap.dedent(GOOD) + "\n" + source)
-    config = own_config(**entry)
+    config = own_config(sample="draw")
     del config["tasks"]["own"]["inputs"]
     with pytest.raises(ConfigError) as error:
         plan(config)
-    assert message in str(error.value) and "\n" not in str(error.value)
+    return str(error.value)
 
 
-@pytest.mark.parametrize(
-    "change,message",
-    [
-        ({"values": None}, "tasks.own.values: python tasks need values: [low, high]"),
-        ({"inputs": None}, "tasks.own.inputs: python tasks need inputs: [low, high] (drawn uniformly) or sample"),
-        ({"sample": "draw"}, "tasks.own.sample: give inputs (a range drawn uniformly) or sample"),
-        ({"values": [12, 0]}, "tasks.own.values: values: low 12 is greater than high 0"),
-        ({"variant": "paper"}, "tasks.own.variant: not a setting of python tasks"),
-        ({"modulus": 7}, "tasks.own.modulus: not a setting of python tasks"),
-        ({"file": None}, "tasks.own.file: python tasks need file"),
-    ],
-)
-def test_a_python_tasks_settings_are_checked_before_its_file_is_read(tmp_path, monkeypatch, change, message):
+@pytest.mark.parametrize("source,message", BAD_SAMPLES)
+def test_a_bad_sample_function_is_refused_in_one_line(tmp_path, monkeypatch, source, message):
+    refused = sample_refusal(tmp_path, monkeypatch, source)
+    assert message in refused and "\n" not in refused
+
+
+BAD_SETTINGS = [
+    ({"values": None}, "tasks.own.values: python tasks need values: [low, high]"),
+    ({"inputs": None}, "tasks.own.inputs: python tasks need inputs: [low, high] (drawn uniformly) or sample"),
+    ({"sample": "draw"}, "tasks.own.sample: give inputs (a range drawn uniformly) or sample"),
+    ({"values": [12, 0]}, "tasks.own.values: values: low 12 is greater than high 0"),
+    ({"variant": "paper"}, "tasks.own.variant: not a setting of python tasks"),
+    ({"modulus": 7}, "tasks.own.modulus: not a setting of python tasks"),
+    ({"file": None}, "tasks.own.file: python tasks need file"),
+]
+
+
+def settings_refusal(tmp_path, monkeypatch, change) -> str:
+    """The planner's message for the task `own` with its entry changed (None: the key removed); no file."""
     monkeypatch.chdir(tmp_path)
     config = own_config()
     for key, value in change.items():
         config["tasks"]["own"].pop(key) if value is None else config["tasks"]["own"].update({key: value})
-    with pytest.raises(ConfigError, match="^" + message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+    with pytest.raises(ConfigError) as error:
         plan(config)
+    return str(error.value)
+
+
+@pytest.mark.parametrize("change,message", BAD_SETTINGS)
+def test_a_python_tasks_settings_are_checked_before_its_file_is_read(tmp_path, monkeypatch, change, message):
+    assert settings_refusal(tmp_path, monkeypatch, change).startswith(message)
+
+
+def test_the_docs_table_of_checks_shows_the_lines_the_code_gives(tmp_path, monkeypatch):
+    """Each line of docs/own_tasks.md's table is what Snakemake stops with for one of the cases above: the planner's
+    message after the Snakefile's `workflow config, ` (checked in the pipeline test below), … standing for any text."""
+
+    def folder(name):
+        (tmp_path / name).mkdir()
+        return tmp_path / name
+
+    messages = [
+        refusal(folder(f"file{i}"), monkeypatch, source, **entry) for i, (source, entry, _) in enumerate(BAD_FILES)
+    ]
+    messages += [sample_refusal(folder(f"sample{i}"), monkeypatch, source) for i, (source, _) in enumerate(BAD_SAMPLES)]
+    messages += [settings_refusal(folder(f"set{i}"), monkeypatch, change) for i, (change, _) in enumerate(BAD_SETTINGS)]
+    text = (ROOT / "docs" / "own_tasks.md").read_text()
+    table = text[text.index("## The checks") : text.index("## The examples")]
+    lines = re.findall(r"^\| [^|]+ \| `(workflow config, [^`]+)`", table, re.M)
+    assert len(lines) == 16
+    for line in lines:
+        pattern = ".+".join(map(re.escape, line.split("…")))
+        assert any(re.fullmatch(pattern, f"workflow config, {message}") for message in messages), line
 
 
 def test_a_profile_at_another_n_is_checked_at_its_own_n(tmp_path, monkeypatch):
