@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .generate import write_split
+from .generate import inputs_apart, row_keys, write_split
 from .orders import check_permutation, order_positions, random_orders
 from .tasks import Task
 
@@ -66,21 +66,19 @@ def write_mixed(y: np.ndarray, candidates, assignment: np.ndarray) -> np.ndarray
 
 
 def disjoint_inputs(task, n: int, count: int, seed: int, exclude: np.ndarray) -> np.ndarray:
-    """``count`` inputs drawn from ``seed``, skipping any that is a row of ``exclude`` (another split's inputs)."""
-    excluded = {row.tobytes() for row in np.asarray(exclude, dtype=np.int64)}
-    drawn = task.sample_inputs(n, 2 * count + 16, seed)
-    kept = drawn[[row.tobytes() not in excluded for row in drawn]][:count]
-    if len(kept) < count:
-        raise ValueError(f"cannot draw {count} validation inputs apart from the test split at n = {n}")
-    return kept
+    """``count`` validation inputs drawn from ``seed``, none of them a row of ``exclude`` (the test split's inputs)."""
+    return inputs_apart(task, n, count, seed, row_keys(exclude), "validation_samples", "the test split")
 
 
 def write_profile_data(data: dict, *, train_path, validation_path) -> None:
     """A profile's training split, written forward (each replicate writes its own mixture of it:
-    :func:`cotorder.profiling.run_profile`), and its validation split (forward; no input of the task's test split)."""
+    :func:`cotorder.profiling.run_profile`), and its validation split (forward; no input of the training split or
+    of the task's test split: :func:`cotorder.generate.inputs_apart`)."""
     task, n = Task.from_settings(data["task"]), data["n"]
     x = task.sample_inputs(n, data["train_samples"], data["train_seed"])
     write_split(train_path, x, task.outputs(x))
     test = task.sample_inputs(n, data["test_samples"], data["test_seed"])
-    validation = disjoint_inputs(task, n, data["validation_samples"], data["validation_seed"], test)
+    others = np.concatenate([row_keys(x), row_keys(test)])
+    validation = inputs_apart(task, n, data["validation_samples"], data["validation_seed"], others,
+                              "validation_samples", "the training and test splits")  # fmt: skip
     write_split(validation_path, validation, task.outputs(validation))

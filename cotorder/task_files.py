@@ -38,12 +38,21 @@ class TaskFileError(ValueError):
 
 
 def _located(error: BaseException, real: str, shown: str) -> str:
-    """``Type: message (file, line L)``: the exception and the last line of the user's file it passed through."""
+    """``Type: message (file, line L)``: the exception and the last line of the user's file it passed through.
+
+    A ``SystemExit`` (``sys.exit``, argparse's usage error) or ``KeyboardInterrupt`` raised by the file is named as
+    such: a task file is imported and called, never run as a script."""
     if isinstance(error, SyntaxError) and error.filename == real:
         return f"SyntaxError: {error.msg} ({shown}, line {error.lineno})"
     lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == real]
-    text = f"{type(error).__name__}: {error}".strip()
+    if isinstance(error, SystemExit):
+        text = f"SystemExit: it calls sys.exit({error.code!r})"
+    else:
+        text = f"{type(error).__name__}: {error}".strip().rstrip(":")
     return f"{text} ({shown}, line {lines[-1]})" if lines else text
+
+
+SCRIPT_HINT = "; a task file only defines functions: put script code under `if __name__ == '__main__':`"
 
 
 def load(file: str) -> types.ModuleType:
@@ -70,9 +79,10 @@ def load(file: str) -> types.ModuleType:
     sys.modules[name] = module  # while it runs: dataclasses, pickling and the like look their module up there
     try:
         exec(compile(source, real, "exec"), module.__dict__)
-    except Exception as error:
+    except BaseException as error:  # SystemExit and KeyboardInterrupt too: never a silent end of the workflow
         del sys.modules[name]
-        raise TaskFileError("file", f"{file}: importing it failed: {_located(error, real, file)}") from None
+        hint = SCRIPT_HINT if isinstance(error, SystemExit) else ""
+        raise TaskFileError("file", f"{file}: importing it failed: {_located(error, real, file)}{hint}") from None
     _MODULES[key] = module
     return module
 
@@ -109,7 +119,7 @@ def call(file: str, name: str, key: str, *args, **settings):
     found = function(file, name, key)
     try:
         return found(*args, **settings)
-    except Exception as error:
+    except BaseException as error:  # SystemExit and KeyboardInterrupt too: one line naming the file, not a traceback
         raise TaskFileError(key, f"{file}, {name}(): raised {_located(error, os.path.realpath(file), file)}") from None
 
 

@@ -21,6 +21,7 @@ checked by :mod:`cotorder.task_files`.
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
@@ -45,6 +46,10 @@ FILE_SETTINGS = ("file", "function", "inputs", "sample", "values", "settings")
 ALL_KINDS = (*KINDS, FILE_KIND)
 SETTINGS = ("kind", "variant", *dict.fromkeys(s for names in KIND_SETTINGS.values() for s in names), *FILE_SETTINGS)
 PLANNING_SAMPLES = 32  # the seeded batch a file's functions are checked on, at each n, before any job runs
+# The most distinct values a task may hold at one n: a model's vocabulary has a token for each, and calt builds it
+# in time growing with the square of its size (0.7 s at 10,000 values, about a minute at 100,000).
+MAX_VALUES = 20_000
+INT64_BOUND = 2**62  # every input, CoT value and intermediate sum stays within ±2**62: no int64 overflow
 
 
 class SettingError(ValueError):
@@ -106,6 +111,8 @@ def _check_file_settings(values: Mapping, name: Callable[[str], str]) -> None:
             raise SettingError(key, f"{name(key)} must be [low, high], two integers, got {value!r}")
         if value[0] > value[1]:
             raise SettingError(key, f"{name(key)}: low {value[0]} is greater than high {value[1]}")
+        if max(abs(value[0]), abs(value[1])) > INT64_BOUND:
+            raise SettingError(key, f"{name(key)}: {list(value)} reaches beyond ±2**62 (the data are 64-bit integers)")
     arguments = values.get("settings")
     if not isinstance(arguments, Mapping) or not all(isinstance(k, str) and k.isidentifier() for k in arguments):
         raise SettingError("settings", f"{name('settings')} must map argument names to values, got {arguments!r}")
@@ -219,11 +226,46 @@ class Task:
                 f"{name('n')} = {n} (it would act as {name('m')} = {n - 1})",
             )
 
+    def check_overflow(self, n: int, name: Callable[[str], str] = str) -> None:
+        """Raise :class:`SettingError` where the recurrence could leave 64-bit integers at length n (relu's running
+        sum up to n · value_max, square's x² + y²): what the generators' command lines are checked with."""
+        if self.kind == "relu":
+            widest = max(abs(self.value_min), abs(self.value_max))
+            if widest * n > INT64_BOUND:
+                key = "value_max" if abs(self.value_max) >= abs(self.value_min) else "value_min"
+                raise SettingError(key, f"{name(key)}: relu's running sum reaches n · {widest} = {widest * n} "
+                                        f"at {name('n')} = {n}, beyond the data's 64-bit integers (2**62)")  # fmt: skip
+        if self.kind == "square":
+            for key in ("value_min", "value_max", "modulus"):
+                if abs(getattr(self, key)) > 2**30:
+                    raise SettingError(key, f"{name(key)}: {getattr(self, key)}: square's x² + y² would leave the "
+                                            "64-bit integers of the data (at most ±2**30)")  # fmt: skip
+
+    def check_values(self, n: int, name: Callable[[str], str] = str) -> None:
+        """Raise :class:`SettingError` where the task holds more than :data:`MAX_VALUES` distinct values at length
+        n (:meth:`value_range`): the model's vocabulary, and a profile's baseline tables, could not be built."""
+        low, high = self.value_range(n)
+        if high - low + 1 <= MAX_VALUES:
+            return
+        if self.kind == FILE_KIND:
+            spans = {key: pair[1] - pair[0] for key, pair in (("inputs", self.inputs), ("values", self.values)) if pair}
+            key = max(spans, key=spans.get)
+        elif self.kind == "relu":
+            key = "value_max" if max(self.value_max, 0) * n >= -min(self.value_min, 0) else "value_min"
+        else:
+            key = "modulus" if self.modulus > self.value_max - self.value_min else "value_max"
+        raise SettingError(key, f"{name(key)}: {self.label} at {name('n')} = {n} holds the values {low}..{high}, "
+                                f"{high - low + 1} of them: above the {MAX_VALUES} a model's vocabulary may hold "
+                                "(a token a value; building it takes time growing with its size squared)")  # fmt: skip
+
     def check_at(self, n: int, name: Callable[[str], str] = str) -> None:
         """Everything a config is checked with at length n before any job runs: :meth:`check_length`,
-        :meth:`check_window` and, for a python task, :meth:`check_file`."""
+        :meth:`check_window`, :meth:`check_overflow`, :meth:`check_values` and, for a python task,
+        :meth:`check_file`."""
         self.check_length(n, name)
         self.check_window(n, name)
+        self.check_overflow(n, name)
+        self.check_values(n, name)
         if self.kind == FILE_KIND:
             self.check_file(n)
 
@@ -246,6 +288,13 @@ class Task:
                     raise SettingError("sample", f"{self.file}, {self.sample}(): two draws from the same seed differ "
                                                  f"({task_files.first_difference(x, again)}): draw from the rng it is "
                                                  "given, nothing else")  # fmt: skip
+                # Splits are drawn from different seeds: a function that ignores its rng (or returns one input)
+                # would make the test and validation splits training inputs.
+                if np.array_equal(x, self.sample_inputs(n, count, seed + 1)):
+                    raise SettingError("sample", f"{self.file}, {self.sample}(): the draws from seeds {seed} and "
+                                                 f"{seed + 1} are the same: it ignores the rng it is given (the test "
+                                                 "split would be training inputs); draw from the rng")  # fmt: skip
+                self.sample_inputs(n, 3, seed + 2)  # another count: its shape is checked, a count ignored refused
             y = self.outputs(x)
             again = self.outputs(x)
             if not np.array_equal(y, again):
@@ -267,6 +316,22 @@ class Task:
         """How many distinct inputs the task has at length n (a python task with a sample function: at most)."""
         low, high = self._input_range(n)
         return (high - low + 1) ** n
+
+    def check_apart(self, n: int, count: int, drawn: int) -> None:
+        """Raise :class:`SettingError` where a split of ``count`` inputs could not be drawn apart from the ``drawn``
+        inputs of the other splits (uniform draws, at length n): fewer than :data:`UNSEEN_SHARE` of the inputs, or
+        fewer than twice ``count``, are expected to be left unseen.  A split drawn apart from others
+        (:func:`cotorder.generate.inputs_apart`) then finds its inputs within its draw budget."""
+        low, high = self._input_range(n)
+        if n * math.log(high - low + 1) > 40:  # above 10**17 inputs: no split of a run exhausts them
+            return
+        total = self.input_count(n)
+        unseen = expected_unseen(total, drawn)
+        if unseen < 2 * count or unseen < UNSEEN_SHARE * total:
+            raise SettingError(None, f"{count} inputs drawn apart from {drawn} others: {self.label} at n = {n} has "
+                                     f"{total} distinct inputs, of which about {unseen:.0f} would be left unseen "
+                                     f"(at least {max(2 * count, math.ceil(UNSEEN_SHARE * total))} needed: twice the "
+                                     f"split, and 1/{round(1 / UNSEEN_SHARE)} of the inputs)")  # fmt: skip
 
     def sample_inputs(self, n: int, count: int, seed: int) -> np.ndarray:
         """The ``(count, n)`` inputs the seminar's generators draw from ``seed``."""
@@ -370,6 +435,14 @@ class Task:
         p = self.modulus
         low, high = (-(p // 2), p - 1 - p // 2) if self.variant == "seminar" else (-((p - 1) // 2), p // 2)
         return min(low, self.value_min), max(high, self.value_max)
+
+
+UNSEEN_SHARE = 1 / 8  # a split drawn apart from others needs this share of the inputs left unseen by them
+
+
+def expected_unseen(total: int, drawn: int) -> float:
+    """The expected number of ``total`` equally likely inputs that ``drawn`` uniform draws leave unseen."""
+    return total * math.exp(drawn * math.log1p(-1 / total))
 
 
 def _listed(pair):

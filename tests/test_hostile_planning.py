@@ -15,10 +15,11 @@ from conftest import ROOT, TINY
 
 from cotorder import runs, search
 from cotorder.candidates import write_profile_data
+from cotorder.generate import write_run_data
 from cotorder.datafiles import parse_line
 from cotorder.runs import ConfigError, plan
 from cotorder.search import KeptFileError, read_kept
-from cotorder.tasks import Task
+from cotorder.tasks import SettingError, Task
 
 SMALL = {"train_samples": 1000, "validation_samples": 50, "train": {"max_steps": 10, "batch_size": 8}}
 
@@ -51,6 +52,7 @@ def never(*args, **kwargs):
 
 
 LONG = {"model": {"max_sequence_length": 100_002}}  # so that the round sizes, not the length, are what refuses
+BOUNDED = {"value_max": 0}  # relu in -9..0: 10 values at any n (the default's 9 · n values are refused at n > 2,221)
 HUGE = {
     "a search of n = 100,000 at depth 1": (
         ("searches", {"n": 100_000, "depth": 1, **LONG}),
@@ -76,7 +78,7 @@ def test_huge_sizes_are_refused_before_any_order_is_drawn(monkeypatch, case):
     (section, entry), message = case
     monkeypatch.setattr(runs, "candidate_orders", never)
     monkeypatch.setattr(search, "initial_blocks", never)
-    refused(config(section, **entry), message)
+    refused(config(section, BOUNDED, **entry), message)
 
 
 def test_planning_huge_sizes_finishes():
@@ -85,11 +87,11 @@ def test_planning_huge_sizes_finishes():
     script = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT / "tests")!r})
-        from test_hostile_planning import HUGE, config
+        from test_hostile_planning import BOUNDED, HUGE, config
         from cotorder.runs import ConfigError, plan
         for (section, entry), message in HUGE.values():
             try:
-                plan(config(section, **entry))
+                plan(config(section, BOUNDED, **entry))
             except ConfigError as error:
                 assert str(error).startswith(message), error
             else:
@@ -170,22 +172,6 @@ def test_the_same_seed_would_have_drawn_the_training_inputs():
 
 def inputs(path) -> set:
     return {tuple(parse_line(line, f"{path}")[0]) for line in path.read_text().splitlines()}
-
-
-def test_the_validation_split_avoids_the_test_inputs(tmp_path):
-    """16 distinct inputs (relu in 0..1 at n = 4): a test split of 6 and a validation split of 8 drawn apart would
-    share some; the profile's validation split shares none."""
-    task_settings = {"n": [4], "value_min": 0, "value_max": 1, "test_samples": 6}
-    profile = plan(config("profiles", task_settings, n=4, train_samples=20, validation_samples=8,
-                          candidates={"kind": "random", "count": 2})).profiles["s"]  # fmt: skip
-    data, task = profile.data, Task("relu", value_min=0, value_max=1)
-    test = {tuple(row) for row in task.sample_inputs(4, data["test_samples"], data["test_seed"])}
-    drawn = {tuple(row) for row in task.sample_inputs(4, data["validation_samples"], data["validation_seed"])}
-    assert drawn & test  # drawn as they come, the two splits would share inputs
-    paths = {"train_path": tmp_path / "data.train", "validation_path": tmp_path / "data.valid"}
-    write_profile_data(data, **paths)
-    assert len(paths["validation_path"].read_text().splitlines()) == 8
-    assert not inputs(paths["validation_path"]) & test
 
 
 # ---------------------------------------------------------------- settings that would be ignored, too few, too many
@@ -298,3 +284,154 @@ def test_a_target_the_config_does_not_hold_is_one_line(workflow, target, message
     lines = [line for line in result.output.splitlines() if message in line]
     assert len(lines) == 1 and lines[0].startswith(f"target not in the workflow config: {message}"), result.output
     assert not re.search("Traceback|InputFunctionException|MissingInput", result.output), result.output[-3000:]
+
+
+# ---------------------------------------------------------------- issue 33: a user's task file and config
+
+
+def own_task(tmp_path, monkeypatch, source, **entry) -> dict:
+    """A config with one python task `own` (own.py holding ``source``, in the working folder) at n = 8, run forward
+    and inverse, as the issue's overlay B gives it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "own.py").write_text(textwrap.dedent(source))
+    task = {"kind": "python", "file": "own.py", "inputs": [0, 12], "values": [0, 12], "settings": {"p": 13},
+            "n": [8], "directions": ["forward", "inverse"], "train_samples": 300, "test_samples": 40, **entry}  # fmt: skip
+    return {"run_tasks": ["own"], "tasks": {"own": {k: v for k, v in task.items() if v is not None}}}
+
+
+CUMSUM = "import numpy as np\n\ndef outputs(x, p):\n    return np.cumsum(x, axis=1) % p\n"
+SAMPLED = {"inputs": None, "sample": "s"}
+
+
+@pytest.mark.parametrize(
+    "sample,message",
+    [
+        ("return np.random.default_rng(0).integers(0, p, size=(count, n))",
+         "tasks.own.sample: own.py, s(): the draws from seeds 0 and 1 are the same: it ignores the rng it is given"),
+        ("return np.zeros((count, n), dtype=np.int64)",
+         "tasks.own.sample: own.py, s(): the draws from seeds 0 and 1 are the same: it ignores the rng it is given"),
+        ("return rng.integers(0, p, size=(32, n))",
+         "tasks.own.sample: own.py, s(): returned shape (32, 8), expected (3, 8)"),
+    ],
+)  # fmt: skip
+def test_a_sample_function_that_would_give_every_split_the_same_inputs_is_refused(tmp_path, monkeypatch, sample,
+                                                                                   message):  # fmt: skip
+    source = CUMSUM + f"\ndef s(rng, count, n, p):\n    {sample}\n"
+    refused(own_task(tmp_path, monkeypatch, source, **SAMPLED), message)
+
+
+def keys(path) -> list:
+    return [tuple(parse_line(line, str(path))[0]) for line in path.read_text().splitlines()]
+
+
+def test_a_python_tasks_test_split_shares_no_input_with_its_training_split(tmp_path, monkeypatch):
+    """A sample function of little variety (16 inputs): drawn as they come, the test split would repeat training
+    inputs; the run's test split is drawn apart from its training split, and the same seed gives the same bytes."""
+    source = CUMSUM + "\ndef s(rng, count, n, p):\n    return rng.integers(0, 2, size=(count, n))\n"
+    config = own_task(tmp_path, monkeypatch, source, **SAMPLED, n=[4], train_samples=6, test_samples=5)
+    run = plan(config).runs["own", 4, "forward"]
+    task = Task.from_settings(run.data["task"])
+    train = {tuple(row) for row in task.sample_inputs(4, 6, run.data["train_seed"])}
+    assert {tuple(row) for row in task.sample_inputs(4, 5, run.data["test_seed"])} & train  # the premise
+    written = []
+    for copy_ in ("a", "b"):
+        paths = {split: tmp_path / copy_ / f"data.{split}" for split in ("train", "test")}
+        write_run_data(run.data, paths)
+        written.append([paths[split].read_bytes() for split in ("train", "test")])
+        assert len(keys(paths["test"])) == 5 and set(keys(paths["train"])) == train
+        assert not set(keys(paths["test"])) & train
+    assert written[0] == written[1]
+
+
+def test_a_sample_function_too_poor_to_draw_a_split_apart_stops_the_job_in_one_line(tmp_path, monkeypatch):
+    source = CUMSUM + "\ndef s(rng, count, n, p):\n    return rng.integers(0, 2, size=(count, 1)) * np.ones(n, int)\n"
+    config = own_task(tmp_path, monkeypatch, source, **SAMPLED, n=[4], train_samples=50, test_samples=5)
+    data = plan(config).runs["own", 4, "forward"].data
+    paths = {split: tmp_path / f"data.{split}" for split in ("train", "test")}
+    with pytest.raises(SettingError, match=r"^test_samples: cannot draw 5 test inputs apart from the training split "
+                                           r"at n = 4: 4256 draws of own.py:outputs from seed 123 gave 0 "):  # fmt: skip
+        write_run_data(data, paths)
+    assert not paths["test"].exists()
+
+
+def test_a_profiles_validation_split_shares_no_input_with_its_training_or_test_split(tmp_path):
+    """relu in 0..1 at n = 8 (256 inputs): drawn as they come, the validation split would share inputs with the
+    training and test splits; the profile's shares none."""
+    task_settings = {"n": [8], "value_min": 0, "value_max": 1, "test_samples": 6}
+    profile = plan(config("profiles", task_settings, train_samples=100, validation_samples=30,
+                          candidates={"kind": "random", "count": 2})).profiles["s"]  # fmt: skip
+    data, task = profile.data, Task("relu", value_min=0, value_max=1)
+    train = {tuple(row) for row in task.sample_inputs(8, data["train_samples"], data["train_seed"])}
+    test = {tuple(row) for row in task.sample_inputs(8, data["test_samples"], data["test_seed"])}
+    drawn = {tuple(row) for row in task.sample_inputs(8, data["validation_samples"], data["validation_seed"])}
+    assert drawn & train and drawn & test  # the premise
+    paths = {"train_path": tmp_path / "data.train", "validation_path": tmp_path / "data.valid"}
+    write_profile_data(data, **paths)
+    validation = inputs(paths["validation_path"])
+    assert len(paths["validation_path"].read_text().splitlines()) == 30
+    assert not validation & train and not validation & test
+
+
+@pytest.mark.parametrize(
+    "section,task,entry,message",
+    [
+        ("profiles", {"n": [3], "test_samples": 6000}, {"n": 3, "validation_samples": 800, "train_samples": 100_000},
+         "profiles.s.validation_samples: the validation split: 800 inputs drawn apart from 106000 others: relu "
+         "(seminar) at n = 3 has 6859 distinct inputs, of which about 0 would be left unseen (at least 1600 needed"),
+        ("profiles", {"n": [3], "test_samples": 4000}, {"n": 3, "validation_samples": 1500, "train_samples": 2000},
+         "profiles.s.validation_samples: the validation split: 1500 inputs drawn apart from 6000 others: relu "
+         "(seminar) at n = 3 has 6859 distinct inputs, of which about 2860 would be left unseen (at least 3000 "),
+    ],
+)  # fmt: skip
+def test_splits_that_nearly_exhaust_the_inputs_are_refused_at_planning(section, task, entry, message):
+    refused(config(section, task, **entry), message)
+
+
+def test_splits_planning_lets_through_are_drawn_apart_by_the_job(tmp_path):
+    """The issue's 6,800 of 6,859 inputs with a training split of 200: planned, and the job draws the split."""
+    profile = plan(config("profiles", {"n": [3], "test_samples": 6000}, n=3, validation_samples=800,
+                          train_samples=200)).profiles["s"]  # fmt: skip
+    paths = {"train_path": tmp_path / "data.train", "validation_path": tmp_path / "data.valid"}
+    write_profile_data(profile.data, **paths)
+    assert len(paths["validation_path"].read_text().splitlines()) == 800
+
+
+def test_a_python_tasks_test_split_that_nearly_exhausts_the_inputs_is_refused(tmp_path, monkeypatch):
+    refused(own_task(tmp_path, monkeypatch, CUMSUM, inputs=[0, 2], n=[4], train_samples=200, test_samples=10),
+            "tasks.own.test_samples: the test split: 10 inputs drawn apart from 200 others: own.py:outputs at n = 4 "
+            "has 81 distinct inputs")  # fmt: skip
+
+
+EXITS = [
+    ("import sys\n\ndef main():\n    pass\n\nsys.exit(main())\n",
+     "tasks.own.file: own.py: importing it failed: SystemExit: it calls sys.exit(None) (own.py, line 6); a task file "
+     "only defines functions: put script code under `if __name__ == '__main__':`"),
+    ("import sys\nsys.exit(3)\n", "tasks.own.file: own.py: importing it failed: SystemExit: it calls sys.exit(3) "
+                                  "(own.py, line 2); a task file only defines functions"),
+    ("import argparse\nargparse.ArgumentParser().parse_args(['--steps', '3'])\n",
+     "tasks.own.file: own.py: importing it failed: SystemExit: it calls sys.exit(2) (own.py, line 2); a task file "),
+    ("import sys\n\ndef outputs(x, p):\n    sys.exit('bye')\n",
+     "tasks.own.function: own.py, outputs(): raised SystemExit: it calls sys.exit('bye') (own.py, line 4)"),
+    ("def outputs(x, p):\n    raise KeyboardInterrupt\n",
+     "tasks.own.function: own.py, outputs(): raised KeyboardInterrupt (own.py, line 2)"),
+    ("class Stop(BaseException):\n    pass\n\ndef outputs(x, p):\n    raise Stop('no')\n",
+     "tasks.own.function: own.py, outputs(): raised Stop: no (own.py, line 5)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("source,message", EXITS)
+def test_a_task_file_that_exits_is_one_line_naming_file_and_key(tmp_path, monkeypatch, source, message):
+    refused(own_task(tmp_path, monkeypatch, source), message)
+
+
+def test_a_task_file_that_exits_at_import_stops_snakemake_in_one_line(workflow):
+    """Through Snakemake (a dry run): an exit status and the planner's line, not a silent exit 0."""
+    (workflow.dir / "own.py").write_text("import sys\n\ndef main():\n    pass\n\nsys.exit(main())\n")
+    entry = {"kind": "python", "file": "own.py", "inputs": [0, 12], "values": [0, 12], "n": [8],
+             "directions": ["forward"]}  # fmt: skip
+    (workflow.dir / "own.yaml").write_text(yaml.safe_dump({"results": "results/h", "run_tasks": ["own"],
+                                                           "tasks": {"own": entry}}))  # fmt: skip
+    result = workflow("--dry-run", "--configfile", "own.yaml")
+    assert result.returncode == 1 and "Traceback" not in result.output
+    assert "workflow config, tasks.own.file: own.py: importing it failed: SystemExit: it calls sys.exit(None) " \
+           "(own.py, line 6)" in result.stderr  # fmt: skip
