@@ -15,8 +15,8 @@ from conftest import ROOT, TINY
 
 from cotorder import runs, search
 from cotorder.candidates import write_profile_data
-from cotorder.generate import write_run_data
 from cotorder.datafiles import parse_line
+from cotorder.generate import write_run_data
 from cotorder.runs import ConfigError, plan
 from cotorder.search import KeptFileError, read_kept
 from cotorder.tasks import SettingError, Task
@@ -295,7 +295,8 @@ def own_task(tmp_path, monkeypatch, source, **entry) -> dict:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "own.py").write_text(textwrap.dedent(source))
     task = {"kind": "python", "file": "own.py", "inputs": [0, 12], "values": [0, 12], "settings": {"p": 13},
-            "n": [8], "directions": ["forward", "inverse"], "train_samples": 300, "test_samples": 40, **entry}  # fmt: skip
+            "n": [8], "directions": ["forward", "inverse"], "train_samples": 300, "test_samples": 40,
+            **entry}  # fmt: skip
     return {"run_tasks": ["own"], "tasks": {"own": {k: v for k, v in task.items() if v is not None}}}
 
 
@@ -348,8 +349,8 @@ def test_a_sample_function_too_poor_to_draw_a_split_apart_stops_the_job_in_one_l
     config = own_task(tmp_path, monkeypatch, source, **SAMPLED, n=[4], train_samples=50, test_samples=5)
     data = plan(config).runs["own", 4, "forward"].data
     paths = {split: tmp_path / f"data.{split}" for split in ("train", "test")}
-    with pytest.raises(SettingError, match=r"^test_samples: cannot draw 5 test inputs apart from the training split "
-                                           r"at n = 4: 4256 draws of own.py:outputs from seed 123 gave 0 "):  # fmt: skip
+    message = r"^test_samples: cannot draw 5 test inputs apart from the training split at n = 4: 4256 draws of "
+    with pytest.raises(SettingError, match=message + r"own.py:outputs from seed 123 gave 0 "):
         write_run_data(data, paths)
     assert not paths["test"].exists()
 
