@@ -302,7 +302,7 @@ def config_with(section: str, **entry) -> dict:
         ("searches", {"depth": 7}, "searches.x.depth: the global round of size 1 would profile 40320 candidates"),
         ("searches", {"n": 16, "depth": 2}, "searches.x.max_block: the intra round of size 7 would profile 10080"),
         ("searches", {"initial": {"kind": "random", "count": 9999}}, "initial.count: 9999 orders, above the cap"),
-        ("searches", {"train_samples": 5}, "searches.x.train_samples: 5 samples for rounds of up to 47 candidates"),
+        ("searches", {"train_samples": 5}, "searches.x.train_samples: 5 samples for rounds of up to 50 candidates"),
     ],
 )
 def test_planning_refuses(section, entry, message):
