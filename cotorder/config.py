@@ -211,6 +211,8 @@ def _check_together(config: dict) -> None:
         task = task_of(data)
         task.check_length(data["n"])
         task.check_window(data["n"])
+        task.check_overflow(data["n"])
+        task.check_values(data["n"])
     except SettingError as error:
         raise ValueError(f"data.{error.key}: {error.message}") from None
     try:
@@ -237,6 +239,15 @@ def _check_together(config: dict) -> None:
         )
     if model["max_sequence_length"] < data["n"] + 2:
         raise ValueError(f"model.max_sequence_length: {model['max_sequence_length']} < n + 2 = {data['n'] + 2}")
+    if data["conditioning"] == "prefix":  # the inputs, n place tokens P<k> and the CoT: 3n + 3 tokens
+        length, room = 3 * data["n"] + 3, model["max_sequence_length"]
+        if model["model_type"] == "decoder_only":  # one sequence; the decoder has 2 · max_sequence_length positions
+            needed, what = math.ceil(length / 2), f"(3n + 3)/2 = {length}/2, the decoder holding 2 × it"
+        else:  # the encoder reads the inputs and the place tokens, with <s> and </s>
+            needed, what = 2 * data["n"] + 2, "2n + 2, the encoder's inputs and place tokens"
+        if room < needed:
+            raise ValueError(f"model.max_sequence_length: {room} < {what} ({needed} needed at n = {data['n']} with "
+                             "data.conditioning: prefix)")  # fmt: skip
 
 
 def load_config(path: str | Path) -> dict:

@@ -18,7 +18,9 @@ import os
 from dataclasses import fields
 from pathlib import Path
 
-from .datafiles import atomic_write
+import numpy as np
+
+from .datafiles import atomic_write, parse_line
 from .generate import write_orders
 from .orders import check_permutation, order_positions, parse_permutation
 from .runs import SPLIT_DEFAULTS, TEST_SEEDS
@@ -118,6 +120,23 @@ def _check_targets(paths: list[Path], parser) -> None:
             parser.error(f"{path} is {'a folder' if path.is_dir() else 'not a regular file'}: it cannot be written")
 
 
+def _check_same_task(path: Path, task: Task, n: int, parser) -> None:
+    """A training split already there is this task's (its first line this task's forward CoT at n), else refused:
+    two generators given one --output-root would replace each other's files."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with open(path, errors="replace") as handle:
+        line = handle.readline()
+    try:
+        x, y = parse_line(line, f"{path}:1")
+        same = len(x) == len(y) == n and task.outputs(np.array([x]))[0].tolist() == y
+    except (ValueError, IndexError, OverflowError):  # not a data line, or not one of this task's
+        same = False
+    if not same:
+        parser.error(f"--output-root: {path} holds data that is not {task.label}'s at n = {n} (its first line is no "
+                     f"such CoT): another generator's? Give another --output-root, or remove the file")  # fmt: skip
+
+
 def main(kind: str, argv: list[str] | None = None) -> int:
     parser = build_parser(kind)
     args = parser.parse_args(argv)
@@ -131,6 +150,7 @@ def main(kind: str, argv: list[str] | None = None) -> int:
             spelling = lambda key: "--sequence-lengths" if key == "n" else _flag(key)  # noqa: E731
             task.check_length(n, name=spelling)
             task.check_window(n, name=spelling)
+            task.check_overflow(n, name=spelling)
     except SettingError as error:
         parser.error(error.message)
     permutation = None
@@ -141,6 +161,8 @@ def main(kind: str, argv: list[str] | None = None) -> int:
                 check_permutation(permutation, n)
         except ValueError as error:
             parser.error(f"--permutation: {error}")
+    if not args.output_root.strip():
+        parser.error("--output-root is empty: give the folder to write n=L/ into")
     root = Path(args.output_root)
     _check_writable(root, parser)
 
@@ -155,6 +177,8 @@ def main(kind: str, argv: list[str] | None = None) -> int:
         targets += [folder / f"{stem}.{split}" for split in ("train", "test") for stem in orders]
         targets += [folder / "data-perm.json"] if permutation is not None else []
     _check_targets(targets, parser)
+    for n in args.sequence_lengths:
+        _check_same_task(dataset_dir(root, kind, n, task.m) / "data.train", task, n, parser)
     for n in args.sequence_lengths:
         folder = dataset_dir(root, kind, n, task.m)
         for split, count, seed in (

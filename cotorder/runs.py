@@ -455,11 +455,12 @@ def _positions(direction: str, n: int, permutations: Mapping, task: str) -> list
         raise ConfigError(f"permutations.{direction}.positions (used by tasks.{task}, n = {n}): {error}") from None
 
 
-def _training(task: Task, n: int, positions, entry: Mapping, where: str, defaults: Mapping | None = None) -> dict:
+def _training(task: Task, n: int, positions, entry: Mapping, where: str, defaults: Mapping | None = None,
+              conditioning: str = "none") -> dict:  # fmt: skip
     """The run's training config, resolved, without the paths the rules give it; ``defaults`` under the entry's."""
     defaults = defaults or {}
     config = {
-        "data": {**task.settings(), "n": n, "order": positions},
+        "data": {**task.settings(), "n": n, "order": positions, "conditioning": conditioning},
         "model": {**defaults.get("model", {}), **(entry.get("model") or {})},
         "train": {**defaults.get("train", {}), **(entry.get("train") or {})},
     }
@@ -474,6 +475,7 @@ def _training(task: Task, n: int, positions, entry: Mapping, where: str, default
     return resolved
 
 
+BASELINE_CELLS = 2**28  # a profile's baseline count tables: at most 2 GiB an array (profile jobs ask for 16 GB)
 # A profile's training defaults: the paper's small model, one epoch, lr 5e-5 decaying linearly from the start.
 PROFILE_DEFAULTS = {
     "model": {
@@ -530,8 +532,7 @@ def _profile(
         task.check_apart(n, settings["validation_samples"], splits["train_samples"] + splits["test_samples"])
     except SettingError as error:
         raise ConfigError(f"{where}.validation_samples: the validation split: {error.message}") from None
-    training = _training(task, n, "mixed", entry, where, PROFILE_DEFAULTS)
-    training["data"]["conditioning"] = settings["conditioning"]
+    training = _training(task, n, "mixed", entry, where, PROFILE_DEFAULTS, settings["conditioning"])
     steps = configuration.total_steps(splits["train_samples"], training["train"])
     if settings["score_points"] > steps:
         raise ConfigError(f"{where}.score_points: {settings['score_points']} points in a run of {steps} steps")
@@ -567,6 +568,17 @@ def _profile(
     if len(candidates) > splits["train_samples"]:
         raise ConfigError(f"{where}.train_samples: {splits['train_samples']} samples for {len(candidates)} candidates "
                           "leave some orders without a single training sample")  # fmt: skip
+    # Its no-learning baseline's count tables (cotorder.baseline): groups × n × (V + 1) × V cells of 8 bytes, one group
+    # or (conditioning: prefix) one a candidate, and a few such arrays at once in the job.
+    low, high = task.value_range(n)
+    groups = len(candidates) if settings["conditioning"] == "prefix" else 1
+    cells = groups * n * (high - low + 2) * (high - low + 1)
+    if cells > BASELINE_CELLS:
+        key = "conditioning" if cells // groups <= BASELINE_CELLS else f"task ({entry['task']}).{task.values_key(n)}"
+        raise ConfigError(f"{where}.{key}: the no-learning baseline's count tables would hold {groups} × n × (V + 1) × "
+                          f"V = {cells} cells at n = {n} (V = {high - low + 1} values"
+                          f"{', a table a candidate with conditioning: prefix' if groups > 1 else ''}), above the "
+                          f"{BASELINE_CELLS} a job's memory holds (8 bytes a cell, a few copies at once)")  # fmt: skip
     data = {
         "task": task.settings(),
         "n": n,

@@ -241,19 +241,24 @@ class Task:
                     raise SettingError(key, f"{name(key)}: {getattr(self, key)}: square's x² + y² would leave the "
                                             "64-bit integers of the data (at most ±2**30)")  # fmt: skip
 
+    def values_key(self, n: int) -> str:
+        """The setting that widens the task's :meth:`value_range` at length n the most (where to narrow it)."""
+        if self.kind == FILE_KIND:
+            spans = {key: pair[1] - pair[0] for key, pair in (("inputs", self.inputs), ("values", self.values)) if pair}
+            return max(spans, key=spans.get)
+        if self.kind == "relu":
+            return "value_max" if max(self.value_max, 0) * n >= -min(self.value_min, 0) else "value_min"
+        if self.kind == "square":
+            return "modulus" if self.modulus > self.value_max - self.value_min else "value_max"
+        return "n"  # index, prod: their values are fixed by n
+
     def check_values(self, n: int, name: Callable[[str], str] = str) -> None:
         """Raise :class:`SettingError` where the task holds more than :data:`MAX_VALUES` distinct values at length
         n (:meth:`value_range`): the model's vocabulary, and a profile's baseline tables, could not be built."""
         low, high = self.value_range(n)
         if high - low + 1 <= MAX_VALUES:
             return
-        if self.kind == FILE_KIND:
-            spans = {key: pair[1] - pair[0] for key, pair in (("inputs", self.inputs), ("values", self.values)) if pair}
-            key = max(spans, key=spans.get)
-        elif self.kind == "relu":
-            key = "value_max" if max(self.value_max, 0) * n >= -min(self.value_min, 0) else "value_min"
-        else:
-            key = "modulus" if self.modulus > self.value_max - self.value_min else "value_max"
+        key = self.values_key(n)
         raise SettingError(key, f"{name(key)}: {self.label} at {name('n')} = {n} holds the values {low}..{high}, "
                                 f"{high - low + 1} of them: above the {MAX_VALUES} a model's vocabulary may hold "
                                 "(a token a value; building it takes time growing with its size squared)")  # fmt: skip

@@ -368,3 +368,42 @@ def test_study_table_follows_the_configs_seeds(tmp_path):
     assert_one_line(study("--configfile", config), f"{tmp_path / 'profiles' / 'p' / 'seed=2' / 'losses.csv'}: missing")
     config.write_text("profiles: {p: {task: relu\n")
     assert_one_line(study("--configfile", config), f"--configfile {config}:2:1: not valid YAML")
+
+
+# ---------------------------------------------------------------- issue 33: the generators' ranges and roots
+
+SMALL_SPLITS = ("--sequence-lengths", 4, "--train-samples", 10, "--test-samples", 5)
+
+
+@pytest.mark.parametrize(
+    "kind,flags,words",
+    [
+        ("relu", ["--value-max", 9 * 10**18], ["--value-max: relu's running sum reaches n · 9000000000000000000 = "
+                                               "36000000000000000000 at --sequence-lengths = 4, beyond the data's "
+                                               "64-bit integers"]),
+        ("relu", ["--value-min", -(2**61)], ["--value-min: relu's running sum reaches n · 2305843009213693952"]),
+        ("square", ["--modulus", 2**40], ["--modulus: 1099511627776: square's x² + y² would leave the 64-bit"]),
+    ],
+)  # fmt: skip
+def test_generator_settings_that_would_overflow_are_refused(tmp_path, kind, flags, words):
+    result = run(f"scripts/dataset_generation/{kind}.py", *SMALL_SPLITS, "--output-root", tmp_path / "out", *flags)
+    assert_one_line(result, *words)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_generator_refuses_an_empty_output_root(tmp_path):
+    result = run("scripts/dataset_generation/relu.py", *SMALL_SPLITS, "--output-root", "", cwd=tmp_path)
+    assert_one_line(result, "--output-root is empty")
+    assert not list(tmp_path.iterdir())
+
+
+def test_two_generators_given_one_root_do_not_replace_each_others_data(tmp_path):
+    relu = run("scripts/dataset_generation/relu.py", *SMALL_SPLITS, "--output-root", tmp_path)
+    assert relu.returncode == 0, relu.stderr
+    written = (tmp_path / "n=4" / "data.train").read_bytes()
+    square = run("scripts/dataset_generation/square.py", *SMALL_SPLITS, "--output-root", tmp_path)
+    assert_one_line(square, f"--output-root: {tmp_path}/n=4/data.train holds data that is not square (seminar)'s "
+                            "at n = 4")  # fmt: skip
+    assert (tmp_path / "n=4" / "data.train").read_bytes() == written
+    again = run("scripts/dataset_generation/relu.py", *SMALL_SPLITS, "--output-root", tmp_path, "--train-seed", 3)
+    assert again.returncode == 0, again.stderr  # the same task's data: written again

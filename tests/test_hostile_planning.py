@@ -436,3 +436,50 @@ def test_a_task_file_that_exits_at_import_stops_snakemake_in_one_line(workflow):
     assert result.returncode == 1 and "Traceback" not in result.output
     assert "workflow config, tasks.own.file: own.py: importing it failed: SystemExit: it calls sys.exit(None) " \
            "(own.py, line 6)" in result.stderr  # fmt: skip
+
+
+VALUES = [
+    (None, {"values": [0, 1_000_000_000]}, "tasks.own.values: values: own.py:outputs at n = 8 holds the values "
+     "0..1000000000, 1000000001 of them: above the 20000 a model's vocabulary may hold"),
+    (None, {"inputs": [0, 30_000], "values": [0, 12]}, "tasks.own.inputs: inputs: own.py:outputs at n = 8 holds the "
+     "values 0..30000, 30001 of them: above the 20000"),
+    (None, {"values": [0, 2**63]}, "tasks.own.values: values: [0, 9223372036854775808] reaches beyond ±2**62"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("change,entry,message", VALUES)
+def test_values_no_model_could_hold_are_refused_at_planning(tmp_path, monkeypatch, change, entry, message):
+    refused(own_task(tmp_path, monkeypatch, CUMSUM, **entry), message)
+
+
+@pytest.mark.parametrize(
+    "task,entry,message",
+    [
+        ({"value_max": 100_000_000}, None,
+         "tasks.relu.value_max: value_max: relu (seminar) at n = 8 holds the values -9..800000000, 800000010 of them: "
+         "above the 20000 a model's vocabulary may hold"),
+        ({"n": [3000]}, None, "tasks.relu.value_max: value_max: relu (seminar) at n = 3000 holds the values "
+                              "-9..27000, 27010 of them"),
+        ({"value_max": 1200}, {},
+         "profiles.s.task (relu).value_max: the no-learning baseline's count tables would hold 1 × n × (V + 1) × V = "
+         "738893680 cells at n = 8 (V = 9610 values), above the 268435456 a job's memory holds"),
+        ({"value_max": 30},
+         {"conditioning": "prefix", "candidates": {"kind": "random", "count": 2000}, "train_samples": 4000},
+         "profiles.s.conditioning: the no-learning baseline's count tables would hold 2000 × n × (V + 1) × V = "
+         "1004000000 cells at n = 8 (V = 250 values, a table a candidate with conditioning: prefix), above the "),
+    ],
+)  # fmt: skip
+def test_built_in_ranges_and_baseline_tables_that_cannot_fit_are_refused(task, entry, message):
+    section = None if entry is None else "profiles"
+    refused(config(section, task, **(entry or {"train_samples": 4000})), message)
+
+
+def test_a_prefixed_sequence_must_fit_the_models_positions():
+    """relu at n = 20 with conditioning: prefix: 3n + 3 = 63 tokens, which 24 positions (48 in the decoder) cannot
+    hold; 32 (64) can."""
+    entry = {"n": 20, "conditioning": "prefix", "model": {"max_sequence_length": 24}}
+    refused(config("profiles", {"n": [20]}, **entry),
+            "profiles.s: model.max_sequence_length: 24 < (3n + 3)/2 = 63/2, the decoder holding 2 × it (32 needed at "
+            "n = 20 with data.conditioning: prefix)")  # fmt: skip
+    entry["model"]["max_sequence_length"] = 32
+    assert plan(config("profiles", {"n": [20]}, **entry)).profiles["s"]
