@@ -184,14 +184,22 @@ def _describe_one_of(error: ValidationError) -> tuple[list, str]:
     return _describe(best_match(inner))
 
 
+# The schema's patterns for names (propertyNames), in words.
+NAME_RULES = {
+    "^[A-Za-z0-9_-]+$": "names are letters, digits, _ and -",
+    "^[A-Za-z_][A-Za-z0-9_]*$": "argument names are letters, digits and _, not starting with a digit (no -)",
+}
+
+
 def _describe(error: ValidationError) -> tuple[list, str]:
     """(key path, what is wrong) of one schema error."""
     path, instance, schema = list(error.absolute_path), error.instance, error.schema
     if error.validator == "oneOf":
         return _describe_one_of(error)
     if "propertyNames" in error.relative_schema_path or "propertyNames" in error.schema_path:
-        if error.validator == "pattern":
-            return path, f"name {instance!r}: names are letters, digits, _ and -"
+        if error.validator == "pattern":  # what the key's pattern allows, in words
+            rule = NAME_RULES.get(error.validator_value, f"names match {error.validator_value}")
+            return path, f"name {instance!r}: {rule}"
         return path, f"name {instance!r} is reserved"
     if error.validator == "additionalProperties":
         known = sorted(schema.get("properties", {}))
@@ -284,6 +292,12 @@ def results_root_problem(results: str, repository: str | os.PathLike, working: s
         first = root.relative_to(repository).parts[0]
         if first in PROJECT_ENTRIES:
             return f"{results!r} lies in the project's own {first}: name a folder of its own, e.g. results/x"
+    real, real_repository = Path(os.path.realpath(root)), Path(os.path.realpath(repository))
+    if real != root and real.is_relative_to(real_repository):  # a link into the project is the project's
+        parts = real.relative_to(real_repository).parts
+        if not parts or parts[0] in PROJECT_ENTRIES:
+            what = f"the project's own {parts[0]}" if parts else "the repository itself"
+            return f"{results!r} is a link into {what} ({real}): name a folder of its own, e.g. results/x"
     markers = [name for name in PROJECT_MARKERS if (root / name).exists()]
     if markers:
         return f"{results!r} holds {markers[0]}, a checkout of the project: name a folder of its own"
@@ -305,6 +319,26 @@ def check_results_root(config: dict, config_files: Iterable, repository: str | o
     problem = results_root_problem(results, repository, os.getcwd())
     if problem:
         sys.exit(f"{_key_origin(config_files, 'results', results)}: {problem}")
+    warning = stacked_results_warning(config_files, results)
+    if warning:
+        print(warning, file=sys.stderr)
+
+
+def stacked_results_warning(config_files: Iterable, results: str) -> str | None:
+    """A one-line warning, or None: two or more overlays (the config files after the first, the default) set
+    different ``results`` roots, and all but the last are silently overridden."""
+    given = {}
+    for path in list(config_files)[1:]:
+        try:
+            value = (yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}).get("results")
+        except (OSError, yaml.YAMLError, AttributeError):
+            continue
+        if value is not None:
+            given[_shown(path)] = value
+    if len(set(map(str, given.values()))) < 2:
+        return None
+    listed = ", ".join(f"{path}: {value!r}" for path, value in given.items())
+    return f"warning: the overlays set different results roots ({listed}); everything is written to {results!r}"
 
 
 # ---- An overlay that adds tasks to the default config's ----

@@ -407,3 +407,49 @@ def test_two_generators_given_one_root_do_not_replace_each_others_data(tmp_path)
     assert (tmp_path / "n=4" / "data.train").read_bytes() == written
     again = run("scripts/dataset_generation/relu.py", *SMALL_SPLITS, "--output-root", tmp_path, "--train-seed", 3)
     assert again.returncode == 0, again.stderr  # the same task's data: written again
+
+
+@pytest.mark.parametrize("target,words", [("cotorder", "is a link into the project's own cotorder"),
+                                          ("rules", "is a link into the project's own rules"),
+                                          (".", "is a link into the repository itself")])  # fmt: skip
+def test_a_results_root_linked_into_the_project_is_refused(layout, target, words):
+    from cotorder.schema import results_root_problem
+
+    (layout / "results" / "linked").symlink_to(layout / target, target_is_directory=True)
+    assert words in results_root_problem("results/linked", layout, layout)
+    if target != ".":  # (the repository's own sub is a root like any folder of its own)
+        assert words in results_root_problem("results/linked/sub", layout, layout)
+
+
+def test_a_results_root_linked_elsewhere_is_taken(layout):
+    from cotorder.schema import results_root_problem
+
+    (layout.parent / "disk").mkdir()
+    (layout / "results" / "linked").symlink_to(layout.parent / "disk", target_is_directory=True)
+    assert results_root_problem("results/linked", layout, layout) is None
+
+
+def test_overlays_that_set_different_results_roots_are_warned_of(tmp_path):
+    from cotorder.schema import stacked_results_warning
+
+    files = []
+    for name, results in (("default", "results"), ("a", "results/a"), ("b", "results/b"), ("c", "results/quick")):
+        files.append(tmp_path / f"{name}.yaml")
+        files[-1].write_text(f"results: {results}\n")
+    warning = stacked_results_warning(files, "results/quick")
+    assert warning.startswith("warning: the overlays set different results roots (") and "\n" not in warning
+    assert "a.yaml: 'results/a'" in warning and "c.yaml: 'results/quick'" in warning
+    assert warning.endswith("everything is written to 'results/quick'")
+    assert stacked_results_warning(files[:2], "results/a") is None  # one overlay over the default: as meant
+    (tmp_path / "b.yaml").write_text("results: results/a\n")
+    assert stacked_results_warning(files[:3], "results/a") is None  # two overlays, one root
+
+
+def test_a_settings_name_with_a_dash_is_named_as_what_it_breaks(tmp_path):
+    from cotorder.schema import load_schema, schema_error
+
+    config = {"tasks": {"own": {"kind": "python", "file": "own.py", "inputs": [0, 1], "values": [0, 1],
+                                "settings": {"p-q": 13}, "n": [4], "directions": ["forward"]}}}  # fmt: skip
+    message = schema_error(config, load_schema(ROOT / "schemas" / "config.schema.yaml"))
+    assert message.startswith("workflow config, tasks.own.settings: name 'p-q': argument names are letters, digits "
+                              "and _, not starting with a digit (no -)")  # fmt: skip
