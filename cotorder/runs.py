@@ -262,6 +262,15 @@ class Plan:
             for k in (range(1, found.picks + 1) if "{pick}" in pattern else [None])
         ]
 
+    def ground_truth_files(self, pattern: str) -> list[str]:
+        """:meth:`validation_files` of every profile with ground truth, for the table of them all
+        (``ground_truth.csv``); a config with none is the line that says so (no job that finds nothing to join)."""
+        files = self.validation_files(pattern)
+        if not files:
+            raise ConfigError("ground_truth.csv: no profile of the config has a ground truth (give one validate: "
+                              "{orders: K} or validate: {directions: [...]})")  # fmt: skip
+        return files
+
     def run(self, wildcards) -> Run:
         """The run of a job's wildcards; a clear error for a run the config does not hold."""
         key = (wildcards.task, int(wildcards.n), wildcards.direction)

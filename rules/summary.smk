@@ -55,7 +55,9 @@ rule plot:
 
 rule ground_truth:
     input:
-        correlations=PLAN.validation_files(f"{PROFILE}/validation_correlation.csv"),
+        correlations=lambda wildcards: PLAN.ground_truth_files(
+            f"{PROFILE}/validation_correlation.csv"
+        ),
         code=package_files("validation.py"),
     output:
         table=f"{RESULTS}/ground_truth.csv",

@@ -275,6 +275,7 @@ def test_the_next_round_names_the_corrupt_kept_file(workflow):
         ("results/searches/s/seed=1/round0/kept.json", "searches.s: no round 0 (it has rounds 1 to 3)"),
         ("results/searches/s/seed=1/round9/kept.json", "searches.s: no round 9 (it has rounds 1 to 3)"),
         ("results/profiles/p/seed=5/losses.csv", "profiles.p.seeds: seed 5 is not among its seeds [0]"),
+        ("results/ground_truth.csv", "ground_truth.csv: no profile of the config has a ground truth (give one "),
     ],
 )
 def test_a_target_the_config_does_not_hold_is_one_line(workflow, target, message):
@@ -483,3 +484,11 @@ def test_a_prefixed_sequence_must_fit_the_models_positions():
             "n = 20 with data.conditioning: prefix)")  # fmt: skip
     entry["model"]["max_sequence_length"] = 32
     assert plan(config("profiles", {"n": [20]}, **entry)).profiles["s"]
+
+
+def test_the_ground_truth_table_of_a_config_without_ground_truth_is_one_line():
+    with pytest.raises(ConfigError, match=r"^ground_truth.csv: no profile of the config has a ground truth"):
+        plan(config("profiles")).ground_truth_files("{profile}")
+    validated = config("profiles", validate={"directions": ["forward"]}, candidates={"kind": "forward_plus_random",
+                                                                                      "count": 4})  # fmt: skip
+    assert plan(validated).ground_truth_files("{profile}") == ["s"]
