@@ -75,8 +75,8 @@ def read_samples(path, task: Task, n: int) -> tuple[np.ndarray, np.ndarray]:
     if len(wrong):
         line = int(wrong[0])
         expected = task.outputs(x[line : line + 1])[0].tolist()
-        raise DataFormatError(f"{path}:{line + 1}: outputs {y[line].tolist()} are not the forward {task.kind} "
-                              f"({task.variant}) CoT of these inputs: expected {expected}")  # fmt: skip
+        raise DataFormatError(f"{path}:{line + 1}: outputs {y[line].tolist()} are not the forward {task.label} CoT "
+                              f"of these inputs: expected {expected} ({task.mismatch_cause})")  # fmt: skip
     return x, y
 
 

@@ -202,6 +202,15 @@ class Task:
         """The task in messages: ``relu (seminar)``, ``tasks/cumsum.py:outputs``."""
         return f"{self.file}:{self.function}" if self.kind == FILE_KIND else f"{self.kind} ({self.variant})"
 
+    @property
+    def mismatch_cause(self) -> str:
+        """The likely cause, in messages, of a data line whose outputs are not this task's CoT of its inputs."""
+        if self.kind == FILE_KIND:
+            return (f"{self.file}'s {self.function}() gives other outputs now than when the data were written: not "
+                    "deterministic across processes (hash(), set order, the clock, a global random state?) or the "
+                    "file edited since")  # fmt: skip
+        return "another task, variant or order?"
+
     def check_length(self, n: int, name: Callable[[str], str] = str) -> None:
         """Raise :class:`SettingError` (key ``n``) unless ``n`` is a sequence length this task has.
 

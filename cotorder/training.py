@@ -156,8 +156,9 @@ class CotLoadPreprocessor:
         if self.line <= CHECKED_LINES:
             forward = self.task.outputs(np.array([x]))[0].tolist()
             if y != [forward[p] for p in order]:
-                raise DataFormatError(f"{where}: outputs {y} are not the {self.task.kind} CoT written in its order "
-                                      f"prefix {order}: expected {[forward[p] for p in order]}")  # fmt: skip
+                raise DataFormatError(f"{where}: outputs {y} are not the {self.task.label} CoT written in its order "
+                                      f"prefix {order}: expected {[forward[p] for p in order]} "
+                                      f"({self.task.mismatch_cause})")  # fmt: skip
         return x, order
 
     def _check(self, x, y, where) -> None:
@@ -170,13 +171,14 @@ class CotLoadPreprocessor:
         forward = self.task.outputs(np.array([x]))[0].tolist()
         if self.positions is None:  # mixed orders: the outputs are some order of the CoT
             if sorted(y) != sorted(forward):
-                raise DataFormatError(f"{where}: outputs {y} are no order of the {self.task.kind} CoT {forward}")
+                raise DataFormatError(f"{where}: outputs {y} are no order of the {self.task.label} CoT {forward} "
+                                      f"({self.task.mismatch_cause})")  # fmt: skip
             return
         expected = [forward[p] for p in self.positions]
         if y != expected:
             raise DataFormatError(
-                f"{where}: outputs {y} are not the {self.task.kind} ({self.task.variant}) CoT of these inputs "
-                f"written in order {self.data['order']}: expected {expected} (another task, variant or order?)"
+                f"{where}: outputs {y} are not the {self.task.label} CoT of these inputs written in order "
+                f"{self.data['order']}: expected {expected} ({self.task.mismatch_cause})"
             )
 
 

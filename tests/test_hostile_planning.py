@@ -492,3 +492,29 @@ def test_the_ground_truth_table_of_a_config_without_ground_truth_is_one_line():
     validated = config("profiles", validate={"directions": ["forward"]}, candidates={"kind": "forward_plus_random",
                                                                                       "count": 4})  # fmt: skip
     assert plan(validated).ground_truth_files("{profile}") == ["s"]
+
+
+def test_data_a_task_file_no_longer_gives_names_the_task_and_the_likely_cause(tmp_path, monkeypatch):
+    """A function whose results differ between processes (hash randomisation), as seen by the job that reads the
+    data: the line names the task by its label (file:function, no variant) and what likely went wrong."""
+    from cotorder.datafiles import DataFormatError
+    from cotorder.profiling import read_samples
+    from cotorder.training import CotLoadPreprocessor, build_tokenizer
+
+    salted = CUMSUM.replace("% p", "% p * 0 + (x + SALT) % p") + "\nSALT = 0\n"
+    config_ = own_task(tmp_path, monkeypatch, salted, n=[4], train_samples=20, test_samples=5)
+    data = plan(config_).runs["own", 4, "forward"].data
+    write_run_data(data, {"train": tmp_path / "data.train", "test": tmp_path / "data.test"})
+    (tmp_path / "own.py").write_text(salted.replace("SALT = 0", "SALT = 5"))  # another process's hash
+    task = Task.from_settings(data["task"])
+    cause = ("own.py's outputs() gives other outputs now than when the data were written: not deterministic across "
+             "processes (hash(), set order, the clock, a global random state?) or the file edited since")  # fmt: skip
+    with pytest.raises(DataFormatError) as error:
+        read_samples(tmp_path / "data.test", task, 4)
+    assert "are not the forward own.py:outputs CoT of these inputs" in str(error.value) and cause in str(error.value)
+    training = {**data["task"], "n": 4, "order": "forward", "conditioning": "none"}
+    reader = CotLoadPreprocessor(tmp_path / "data.test", set(build_tokenizer(training).get_vocab()), training)
+    with pytest.raises(DataFormatError) as error:
+        reader.process_sample((tmp_path / "data.test").read_text().splitlines()[0])
+    assert "are not the own.py:outputs CoT of these inputs written in order forward" in str(error.value)
+    assert cause in str(error.value) and "variant" not in str(error.value)

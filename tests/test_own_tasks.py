@@ -96,7 +96,7 @@ def test_the_data_check_recomputes_every_line_with_the_files_function(tmp_path):
     wrong[17, 2] = (wrong[17, 2] + 1) % 13
     lines[17] = " ".join(map(str, x[17])) + " : " + " ".join(map(str, wrong[17]))
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(DataFormatError, match=rf"{path}:18: outputs .* are not the forward python"):
+    with pytest.raises(DataFormatError, match=rf"{path}:18: outputs .* are not the forward .*cumsum.py:outputs CoT"):
         read_samples(path, task, 5)
 
 
