@@ -425,7 +425,7 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping, found_orders: M
     for n in entry["n"]:
         for direction in entry["directions"]:
             # A search's order is known once the search has run: its jobs read it (training_config's order).
-            positions = None if direction in found_orders else _positions(direction, n, permutations, name)
+            positions = None if direction in found_orders else _positions(direction, n, permutations, f"tasks.{name}")
             training = _training(task, n, positions or "forward", entry, f"{where} (n = {n}, {direction})")
             evaluation = {
                 "order": positions,
@@ -451,8 +451,9 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping, found_orders: M
     return runs
 
 
-def _positions(direction: str, n: int, permutations: Mapping, task: str) -> list[int]:
-    """The forward position written at each place of the CoT, for one run."""
+def _positions(direction: str, n: int, permutations: Mapping, user: str) -> list[int]:
+    """The forward position written at each place of the CoT, for one run or profile; ``user``: the config key that
+    names the direction there (``tasks.relu``, ``profiles.p.validate.directions``), for the message."""
     if direction in DIRECTIONS:
         return order_positions(direction, n)
     spec = permutations[direction]
@@ -461,7 +462,7 @@ def _positions(direction: str, n: int, permutations: Mapping, task: str) -> list
     try:
         return check_permutation(spec["positions"], n)
     except ValueError as error:
-        raise ConfigError(f"permutations.{direction}.positions (used by tasks.{task}, n = {n}): {error}") from None
+        raise ConfigError(f"permutations.{direction}.positions (used by {user}, n = {n}): {error}") from None
 
 
 def _training(task: Task, n: int, positions, entry: Mapping, where: str, defaults: Mapping | None = None,
@@ -556,7 +557,7 @@ def _profile(
                 raise ConfigError(f"{where}.{key}: {direction!r}: expected forward, inverse or a name from "
                                   "`permutations`")  # fmt: skip
             if direction in permutations:
-                named[direction] = _positions(direction, n, permutations, entry["task"])
+                named[direction] = _positions(direction, n, permutations, f"{where}.{key}")
     if candidates is None:  # drawn last: at a large n, drawing takes longer than every check above
         given = entry["candidates"]
         count = len(given["orders"]) if "orders" in given else given.get("count")

@@ -518,3 +518,16 @@ def test_data_a_task_file_no_longer_gives_names_the_task_and_the_likely_cause(tm
         reader.process_sample((tmp_path / "data.test").read_text().splitlines()[0])
     assert "are not the own.py:outputs CoT of these inputs written in order forward" in str(error.value)
     assert cause in str(error.value) and "variant" not in str(error.value)
+
+
+@pytest.mark.parametrize("entry,key", [({"validate": {"directions": ["forward", "sw7"]}}, "validate.directions"),
+                                       ({"candidates": {"kind": "random", "count": 3, "include": ["sw7"]}},
+                                        "candidates.include")])  # fmt: skip
+def test_a_permutation_that_does_not_fit_a_profiles_n_names_the_profiles_key(entry, key):
+    """sw7 fits the task's n = 7 and not the profile's n = 6: the profile's key is named, not the task's."""
+    result = config("profiles", {"n": [7], "directions": ["forward", "sw7"]}, n=6, **entry)
+    result["permutations"] = {"sw7": {"positions": [1, 0, 2, 3, 4, 5, 6]}}
+    if "validate" in entry:
+        result["profiles"]["s"]["candidates"] = {"kind": "forward_plus_random", "count": 3}
+    refused(result, f"permutations.sw7.positions (used by profiles.s.{key}, n = 6): permutation [1, 0, 2, 3, 4, 5, 6] "
+                    "has length 7, expected n = 6")  # fmt: skip
