@@ -119,7 +119,8 @@ def replicate_ranks(root, profiles=None) -> pd.DataFrame:
     rows = []
     for profile, paths in replicate_paths(root, profiles).items():
         for seed, table in read_replicate_tables(paths, numbers=("baseline",)).items():
-            row = {"profile": profile, "seed": seed, "candidates": len(table)}
+            control = "rank_by" in table and bool((table["rank_by"] == CONTROL).all())
+            row = {"profile": profile, "seed": seed, "candidates": len(table), "control": control}
             for criterion in CRITERIA:
                 ranks = criterion_scores(table, criterion).rank(method="min")
                 for label in ("forward", "inverse"):
@@ -151,6 +152,9 @@ def study_table(ranks: pd.DataFrame, criterion: str, seeds=None, top: float = 0.
     for profile, group in ranks.groupby("profile", sort=False):
         forward, inverse = group[f"forward_{criterion}"], group[f"inverse_{criterion}"]
         cut = math.ceil(top * group["candidates"].iloc[0])
+        if "control" in group and group["control"].all():  # no model: its ranks are the baseline's, its margins 0
+            rows.append(_control_row(profile, group, criterion, top))
+            continue
         rows.append({
             "profile": profile,
             "T": int(group["candidates"].iloc[0]),
@@ -164,6 +168,26 @@ def study_table(ranks: pd.DataFrame, criterion: str, seeds=None, top: float = 0.
             "seconds": f"{group['seconds'].mean():.0f}",
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def _control_row(profile: str, group: pd.DataFrame, criterion: str, top: float) -> dict:
+    """A control profile's row (``rank_by: baseline``, no model trained): its every loss is the no-learning
+    baseline, so its ranks under ``first``, ``final`` and ``mean`` are the baseline's ranking, its margins 0 and
+    ``margin`` ties every order: each cell that would read as learning says CONTROL."""
+    baseline = criterion != "margin"
+    forward, inverse = group[f"forward_{criterion}"], group[f"inverse_{criterion}"]
+    return {
+        "profile": profile,
+        "T": int(group["candidates"].iloc[0]),
+        "seeds": " ".join(map(str, group["seed"])),
+        "forward rank": _mean_sd(forward) if baseline else "CONTROL",
+        "forward ranks": " ".join(str(int(r)) for r in forward) if baseline and forward.notna().all() else "",
+        f"forward in top {top:.0%}": "CONTROL (no model: the baseline's ranking)",
+        "inverse rank": _mean_sd(inverse) if baseline else "CONTROL",
+        "forward margin": "CONTROL",
+        "median margin": "CONTROL",
+        "seconds": f"{group['seconds'].mean():.0f}",
+    }
 
 
 def profile_verdicts(root, seeds=None, profiles=None) -> pd.DataFrame:

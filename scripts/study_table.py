@@ -71,6 +71,8 @@ def main(argv=None):
         args.results = args.results or Path(results)
     elif args.results is None:
         parser.error("give RESULTS (a results folder) or --configfile")
+    if not args.results.is_dir():
+        parser.exit(2, f"{parser.prog}: {args.results}: no such folder\n")
     try:
         ranks = replicate_ranks(args.results, profiles)
         if ranks.empty:

@@ -453,3 +453,35 @@ def test_a_settings_name_with_a_dash_is_named_as_what_it_breaks(tmp_path):
     message = schema_error(config, load_schema(ROOT / "schemas" / "config.schema.yaml"))
     assert message.startswith("workflow config, tasks.own.settings: name 'p-q': argument names are letters, digits "
                               "and _, not starting with a digit (no -)")  # fmt: skip
+
+
+def write_control(root, profile, seed):
+    """A control replicate's ``losses.csv`` (rank_by: baseline): one point, loss_step0, equal to the baseline."""
+    import pandas as pd
+
+    folder = root / "profiles" / profile / f"seed={seed}"
+    folder.mkdir(parents=True, exist_ok=True)
+    baseline = [1.0, 1.3, 1.1, 1.2, 1.4]
+    table = pd.DataFrame({"order": ORDERS, "label": ["forward", "inverse", "", "", ""], "loss_step0": baseline,
+                          "baseline": baseline, "mean": baseline, "score": baseline,
+                          "rank_by": "baseline"})  # fmt: skip
+    table = table.sort_values("score", kind="stable").reset_index(drop=True)
+    table.insert(0, "rank", range(1, 6))
+    table.to_csv(folder / "losses.csv", index=False)
+
+
+def test_study_table_of_a_control_says_control_and_claims_no_learning(tmp_path):
+    for seed in (0, 1, 2):
+        write_control(tmp_path, "control", seed)
+    result = study(tmp_path, "--criteria", "final", "margin")
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| control")]
+    final, margin = ([cell.strip() for cell in row.split("|")][1:-1] for row in rows[:2])
+    assert final[3:6] == ["1.0 ± 0.0", "1 1 1", "CONTROL (no model: the baseline's ranking)"], final
+    assert margin[3:9] == ["CONTROL", "", "CONTROL (no model: the baseline's ranking)", "CONTROL", "CONTROL",
+                           "CONTROL"], margin  # fmt: skip
+    assert "3 of 3" not in result.stdout
+
+
+def test_study_table_of_a_missing_folder_says_so(tmp_path):
+    assert_one_line(study(tmp_path / "nowhere"), f"{tmp_path / 'nowhere'}: no such folder")
