@@ -55,6 +55,17 @@ def _located(error: BaseException, real: str, shown: str) -> str:
 SCRIPT_HINT = "; a task file only defines functions: put script code under `if __name__ == '__main__':`"
 
 
+def version(file: str) -> tuple | None:
+    """``(real path, modification time, size)`` of ``file``: changes when the file is edited; None if it is not a
+    file."""
+    try:
+        real = os.path.realpath(file)
+        stat = os.stat(real)
+    except OSError:
+        return None
+    return real, stat.st_mtime_ns, stat.st_size
+
+
 def load(file: str) -> types.ModuleType:
     """The module of ``file`` (relative to the working directory), executed once while the file is unchanged.
 

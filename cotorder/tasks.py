@@ -21,8 +21,12 @@ checked by :mod:`cotorder.task_files`.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import random
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 
@@ -116,6 +120,27 @@ def _check_file_settings(values: Mapping, name: Callable[[str], str]) -> None:
     arguments = values.get("settings")
     if not isinstance(arguments, Mapping) or not all(isinstance(k, str) and k.isidentifier() for k in arguments):
         raise SettingError("settings", f"{name('settings')} must map argument names to values, got {arguments!r}")
+
+
+_CHECKED: set = set()  # (file version, settings, n) of the python tasks whose file has passed check_file
+SLOW_CHECK = 5.0  # seconds: a check of a task's file still running after this is said on stderr
+
+
+@contextlib.contextmanager
+def _slow_notice(what: str, after: float | None = None):
+    """Say ``what`` is being done on stderr once it has taken ``after`` seconds (:data:`SLOW_CHECK`), and when it ends
+    how long it took: a slow task function is not a silent planner."""
+    after = SLOW_CHECK if after is None else after
+    start = time.perf_counter()
+    timer = threading.Timer(after, lambda: print(f"{what}: still running …", file=sys.stderr, flush=True))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        if time.perf_counter() - start >= after:
+            print(f"{what}: done in {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
@@ -281,7 +306,14 @@ class Task:
         self.check_overflow(n, name)
         self.check_values(n, name)
         if self.kind == FILE_KIND:
-            self.check_file(n)
+            # Once per (task, n) while the file is unchanged: a plan checks a task for its runs, profiles and searches.
+            key = (task_files.version(self.file), json.dumps(self.settings(), sort_keys=True, default=repr), n)
+            if key in _CHECKED:
+                return
+            with _slow_notice(f"checking {self.label} at n = {n} (its functions on {PLANNING_SAMPLES} samples)"):
+                self.check_file(n)
+            if key[0] is not None:
+                _CHECKED.add(key)
 
     def check_file(self, n: int, count: int = PLANNING_SAMPLES, seed: int = 0) -> None:
         """A python task's file and functions, run on a small seeded batch at length n: the file and functions

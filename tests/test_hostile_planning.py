@@ -104,7 +104,7 @@ def test_planning_huge_sizes_finishes():
 
 def test_a_long_profile_is_still_planned_when_its_length_allows():
     """n = 500 with 50 candidates: the orders are drawn (quickly), after the checks."""
-    found = plan(config("profiles", n=500, candidates={"kind": "random", "count": 50},
+    found = plan(config("profiles", BOUNDED, n=500, candidates={"kind": "random", "count": 50},
                         model={"max_sequence_length": 502})).profiles["s"]  # fmt: skip
     assert len({tuple(order) for order in found.data["candidates"]}) == 50
     assert all(sorted(order) == list(range(500)) for order in found.data["candidates"])
@@ -531,3 +531,53 @@ def test_a_permutation_that_does_not_fit_a_profiles_n_names_the_profiles_key(ent
         result["profiles"]["s"]["candidates"] = {"kind": "forward_plus_random", "count": 3}
     refused(result, f"permutations.sw7.positions (used by profiles.s.{key}, n = 6): permutation [1, 0, 2, 3, 4, 5, 6] "
                     "has length 7, expected n = 6")  # fmt: skip
+
+
+COUNTED = "import time\nimport numpy as np\n\nCALLS = []\n\ndef outputs(x, p):\n    CALLS.append(len(x))\n" \
+          "    time.sleep(SLEEP)\n    return np.cumsum(x, axis=1) % p\n\nSLEEP = 0\n"  # fmt: skip
+
+
+def test_a_task_function_is_checked_once_per_task_and_n_in_a_plan(tmp_path, monkeypatch):
+    """A task used by its runs, a profile with ground truth and a search at one n: its file's function is called as
+    one check at that n calls it (before: the check ran again for every use)."""
+    from cotorder import task_files
+
+    config_ = own_task(tmp_path, monkeypatch, COUNTED, train_samples=2000)
+    small = {"task": "own", "n": 8, "train_samples": 1000, "validation_samples": 50,
+             "train": {"max_steps": 10, "batch_size": 8}}  # fmt: skip
+    config_["profiles"] = {"p": {**small, "candidates": {"kind": "forward_plus_random", "count": 4},
+                                 "validate": {"directions": ["forward"]}}}  # fmt: skip
+    config_["searches"] = {"s": {**small, "depth": 2, "initial": {"kind": "random"}}}
+    plan(config_)
+    calls = task_files.load("own.py").CALLS
+    assert len(calls) == 4, calls  # the batch, again (deterministic), its first row alone, the batch reversed
+    plan(config_)
+    assert len(calls) == 4  # the file unchanged: not checked again
+
+
+def test_a_slow_task_check_is_said_on_stderr(tmp_path, monkeypatch, capsys):
+    from cotorder import tasks
+
+    monkeypatch.setattr(tasks, "SLOW_CHECK", 0.05)
+    plan(own_task(tmp_path, monkeypatch, COUNTED.replace("SLEEP = 0", "SLEEP = 0.05")))
+    lines = capsys.readouterr().err.splitlines()
+    assert "checking own.py:outputs at n = 8 (its functions on 32 samples): still running …" in lines
+    assert any(line.startswith("checking own.py:outputs at n = 8 (its functions on 32 samples): done in ") for line in
+               lines)  # fmt: skip
+
+
+def test_the_jobs_data_check_calls_a_task_function_once_for_its_lines(tmp_path, monkeypatch):
+    """Reading a training split checks its first 100 lines' CoT: one call of the file's function, not one a line."""
+    from cotorder import task_files
+    from cotorder.training import CHECKED_LINES, CotLoadPreprocessor, build_tokenizer
+
+    config_ = own_task(tmp_path, monkeypatch, COUNTED, n=[4], train_samples=300, test_samples=5)
+    data = plan(config_).runs["own", 4, "inverse"].data
+    write_run_data(data, {"train": tmp_path / "data.train", "test": tmp_path / "data.test"})
+    calls = task_files.load("own.py").CALLS
+    calls.clear()
+    training = {**data["task"], "n": 4, "order": "inverse", "conditioning": "none"}
+    reader = CotLoadPreprocessor(tmp_path / "data.train", set(build_tokenizer(training).get_vocab()), training)
+    for line in (tmp_path / "data.train").read_text().splitlines():
+        reader.process_sample(line)
+    assert len(calls) == 1 and calls[0] <= CHECKED_LINES
