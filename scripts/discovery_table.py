@@ -15,7 +15,11 @@ per_block``, the climb on: the search demo's schedule) with every round ranked b
   training rows written as a mixture of them (the sample-to-order assignment drawn from the search seed, as a
   profile's), scored on the validation rows (:func:`cotorder.baseline.order_baselines`).
 
-Prints one Markdown line per (task, n, ranker): the found orders' distances to the friendly order (of n(n−1)/2
+``--exhaustive`` (n ≤ 9): instead, every one of the n! orders scored by the lookup ranker, one line per task: the
+friendly order's score and rank, the best score, and how many orders score within 0.005 nats/token of the best
+(ties: orders the ranker cannot tell apart), with forward's and inverse's scores.
+
+Otherwise prints one Markdown line per (task, n, ranker): the found orders' distances to the friendly order (of n(n−1)/2
 pairs), how many seeds found it exactly, and the ranker's score of the found orders against the friendly order's
 (a found order that scores below the friendly one is the ranker's failure; above it, the search's).  ``--csv``
 writes every search (its order, distances, scores and CPU seconds).
@@ -108,7 +112,10 @@ def main():
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
     parser.add_argument("--rankers", nargs="+", default=["lookup", "baseline"], choices=["lookup", "baseline"])
     parser.add_argument("--csv", type=Path)
+    parser.add_argument("--exhaustive", action="store_true", help="score every order by the lookup ranker (n <= 9)")
     args = parser.parse_args()
+    if args.exhaustive:
+        return exhaustive(args)
     found = []
     print("| task | n | ranker | friendly order | found exactly | Kendall distance to it, by seed | found / friendly "
           "score (nats/token) | CPU s a search |")  # fmt: skip
@@ -148,6 +155,34 @@ def main():
     if args.csv:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(found).to_csv(args.csv, index=False, float_format="%.6g")
+
+
+TIE = 0.005  # nats per token: orders within this of the best are ties
+
+
+def exhaustive(args):
+    """Every order of each task scored by the lookup ranker (module docstring)."""
+    import itertools
+
+    print("| task | n | friendly order | its score | its rank (of n!) | best score | orders within 0.005 of the best "
+          "| forward | inverse |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name in args.tasks:
+        settings, friendly = TASKS[name]
+        for n in args.n:
+            if n > 9 or (name == "prod" and n % 2):
+                continue
+            task = Task.from_settings(settings(n))
+            score = lookup_score(task, n, *rows(task, n))
+            orders = np.array(list(itertools.permutations(range(n))))
+            scores = np.concatenate([score(orders[i : i + 20000]) for i in range(0, len(orders), 20000)])
+            target = friendly(n)
+            own = float(score([target])[0])
+            rank = int((scores < own - 1e-12).sum()) + 1
+            label = "forward" if target == forward(n) else " ".join(map(str, target))
+            print(f"| {name} | {n} | {label} | {own:.3f} | {rank} | {scores.min():.3f} | "
+                  f"{int((scores <= scores.min() + TIE).sum())} | {float(score([forward(n)])[0]):.3f} | "
+                  f"{float(score([forward(n)[::-1]])[0]):.3f} |", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
