@@ -256,9 +256,10 @@ def read_costs(path) -> np.ndarray:
 
 
 def plot_costs(costs, path, order=None, known=None, title: str = "") -> None:
-    """A heatmap of the table (row: the step written before, the start last; column: the step written after),
-    ``order``'s path over it (a line through each transition it takes, a circle at each) and, where given, the
-    ``known`` friendly order's (crosses): where the two agree, the crosses sit in the circles."""
+    """A heatmap of the table (row: the step written before, the start last; column: the step written after; cheap
+    cells bright), ``order``'s path over it (a circle at each transition it takes, a faint line joining them in
+    order) and, where given, the ``known`` friendly order's (crosses): where the two agree, the crosses sit in the
+    circles."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -280,11 +281,11 @@ def plot_costs(costs, path, order=None, known=None, title: str = "") -> None:
 
     if known is not None:
         columns, rows = cells(list(known))
-        axes.scatter(columns, rows, marker="x", s=70 if n <= 30 else 25, color="orange", linewidths=2,
-                     label="known friendly order", zorder=3)  # fmt: skip
+        axes.scatter(columns, rows, marker="x", s=60 if n <= 30 else 20, color="cyan", linewidths=2,
+                     label="known friendly order", zorder=5)  # fmt: skip
     if order is not None:
         columns, rows = cells(list(order))
-        axes.plot(columns, rows, color="red", linewidth=0.8, alpha=0.6, zorder=2)
+        axes.plot(columns, rows, color="red", linewidth=0.7, alpha=0.35, zorder=2)
         axes.scatter(columns, rows, marker="o", s=110 if n <= 30 else 35, facecolors="none", edgecolors="red",
                      linewidths=1.5, label="found path (start row, then each step's row)", zorder=4)  # fmt: skip
     ticks = range(0, n, 1 if n <= 30 else 5)
