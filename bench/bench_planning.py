@@ -1,12 +1,18 @@
-"""Planning time: Snakemake's dry runs and up-to-date runs of this workflow against an empty workflow.
+"""Planning time: Snakemake's dry runs and up-to-date runs of this workflow against an empty workflow, and the planner
+(cotorder.runs.plan) on the shipped and the hostile configs.
 
-    .venv/bin/python bench/bench_planning.py [--repeats 3]
+    .venv/bin/python bench/bench_planning.py [--repeats 3] [--plans-only]
 
 Measures, in one run and in fresh copies of the workflow: a dry run of the default config and of
 experiments/paper.yaml with nothing built, and a run of the default config when every output is up to
 date (placeholder outputs, oldest first), each against `snakemake --dry-run` of a one-rule
 workflow (Snakemake's own start-up). Targets: the default config's dry run within 0.5 s of that
 baseline, the others within 2 s.
+
+Then `plan(config)` itself, in this process: the default config, every experiments/*.yaml overlay, and the hostile
+configs of issue 33 (a profile of 5,040 random candidates at n = 4,000, which took 79 s to plan, 70 s of it drawing
+the orders), each its best CPU seconds (process time: what it costs on an idle core, whatever else runs) and wall
+seconds, against the default config's; target: every one under 5 s of CPU.
 """
 
 import argparse
@@ -64,10 +70,60 @@ def make_up_to_date(folder):
     return len(outputs)
 
 
+HOSTILE_PLANS = {
+    "profile: 5,040 random candidates at n = 4,000": {
+        "run_tasks": [],
+        "tasks": {"relu": {"kind": "relu", "value_max": 0, "n": [8], "directions": ["forward"]}},
+        "profiles": {"big": {"task": "relu", "n": 4000, "candidates": {"kind": "random", "count": 5040},
+                             "train_samples": 10080, "model": {"max_sequence_length": 4002}}},
+    },
+    "profile: 5,040 forward_plus_random candidates at n = 500": {
+        "run_tasks": [],
+        "tasks": {"relu": {"kind": "relu", "value_max": 0, "n": [8], "directions": ["forward"]}},
+        "profiles": {"big": {"task": "relu", "n": 500, "candidates": {"kind": "forward_plus_random", "count": 5040},
+                             "train_samples": 10080, "model": {"max_sequence_length": 502}}},
+    },
+}  # fmt: skip
+PLAN_TARGET = 5.0  # CPU seconds
+
+
+def plan_times(repeats: int) -> int:
+    """The planner's CPU and wall seconds (best of ``repeats``) on every shipped config and the hostile ones."""
+    sys.path.insert(0, str(ROOT))
+    from cotorder.runs import plan
+    from cotorder.schema import merged_files
+
+    default = ROOT / "workflow_config.yaml"
+    configs = {"default config": merged_files([default])}
+    for path in sorted((ROOT / "experiments").glob("*.yaml")):
+        configs[f"experiments/{path.name}"] = merged_files([default, path])
+    configs.update(HOSTILE_PLANS)
+    rows = []
+    for label, config in configs.items():
+        cpu, wall = [], []
+        for _ in range(repeats):
+            start, clock = time.process_time(), time.perf_counter()
+            plan(config)
+            cpu.append(time.process_time() - start)
+            wall.append(time.perf_counter() - clock)
+        rows.append((label, min(cpu), min(wall)))
+    base = rows[0][1]
+    print(f"{'plan(config)':58}{'CPU s':>8}{'wall s':>8}{'x default':>11}   target")
+    failed = False
+    for label, cpu, wall in rows:
+        met = cpu <= PLAN_TARGET
+        failed |= not met
+        print(f"{label:58}{cpu:8.2f}{wall:8.2f}{cpu / base:11.1f}   {'met' if met else 'MISSED'} (< {PLAN_TARGET} s)")
+    return 1 if failed else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--plans-only", action="store_true", help="only the planner's times (no Snakemake runs)")
     args = parser.parse_args()
+    if args.plans_only:
+        return plan_times(args.repeats)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "empty").mkdir()
@@ -91,7 +147,7 @@ def main():
         failed |= not met
         verdict = f"{'met' if met else 'MISSED'} (+{target} s)"
         print(f"{label:48}{seconds:9.2f}{seconds - baseline:16.2f}{seconds / baseline:8.2f}   {verdict}")
-    return 1 if failed else 0
+    return plan_times(args.repeats) or (1 if failed else 0)
 
 
 if __name__ == "__main__":

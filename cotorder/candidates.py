@@ -42,8 +42,7 @@ def candidate_orders(
         raise ValueError(f"count {count} is smaller than the {len(chosen)} orders included ({', '.join(included)})")
     if count > MAX_CANDIDATES:
         raise ValueError(f"count {count} is above the cap of {MAX_CANDIDATES} candidates a profile")
-    chosen += map(tuple, random_orders(n, count - len(chosen), seed, exclude=chosen))
-    return [list(order) for order in chosen]
+    return [list(order) for order in chosen] + random_orders(n, count - len(chosen), seed, exclude=chosen)
 
 
 def order_label(order, n: int) -> str:

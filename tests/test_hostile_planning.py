@@ -581,3 +581,21 @@ def test_the_jobs_data_check_calls_a_task_function_once_for_its_lines(tmp_path, 
     for line in (tmp_path / "data.train").read_text().splitlines():
         reader.process_sample(line)
     assert len(calls) == 1 and calls[0] <= CHECKED_LINES
+
+
+def test_random_orders_at_a_large_n_are_distinct_reproducible_and_avoid_the_excluded():
+    from cotorder.orders import random_orders
+
+    forward, inverse = list(range(4000)), list(range(3999, -1, -1))
+    drawn = random_orders(4000, 40, seed=3, exclude=[forward, inverse])
+    assert drawn == random_orders(4000, 40, seed=3, exclude=[forward, inverse])
+    assert len({tuple(order) for order in drawn}) == 40 and forward not in drawn and inverse not in drawn
+    assert all(sorted(order) == forward for order in drawn) and random_orders(4000, 40, seed=4) != drawn
+    assert random_orders(20, 3, seed=1) == random_orders(20, 3, seed=1)  # n ≤ 20: drawn as indices, as before
+
+
+def test_a_profiles_data_is_canonical_with_its_candidates_kept_as_drawn():
+    found = plan(config("profiles", BOUNDED, n=30, candidates={"kind": "forward_plus_random", "count": 6},
+                        model={"max_sequence_length": 32})).profiles["s"]  # fmt: skip
+    assert found.data == runs.canonical(found.data) and list(found.data) == sorted(found.data)
+    assert found.data["candidates"][0] == list(range(30)) and len(found.data["candidates"]) == 6
