@@ -155,15 +155,18 @@ def plan_rounds(
     intra: str = "together",
     climb: bool | Mapping = True,
 ) -> list[dict]:
-    """Every round of a search with its settings, in order: ``move``, ``size``, ``keep`` (how many orders it keeps),
-    ``per_block`` (intra rounds with ``intra: per_block``) and ``confirm`` (climb rounds).  The keys are the
-    config's; the defaults too: the local stage, the paper's intra rounds, the climb on."""
+    """Every round of a search with its settings, in order: ``move``, ``size``, ``keep`` (how many orders it keeps;
+    None in a global round whose T is above ``LARGEST_FACTORIAL``!, which no cap lets run), ``per_block`` (intra
+    rounds with ``intra: per_block``) and ``confirm`` (climb rounds).  The keys are the config's; the defaults too:
+    the local stage, the paper's intra rounds, the climb on."""
     if intra not in ("together", "per_block"):
         raise ValueError(f"intra: {intra!r}: expected together or per_block")
     climbing = climb_settings(n, climb) if local else None
     rounds = schedule(n, depth, local, max_block, climbing["rounds"] if climbing else 0)
+    workable = depth + 1 <= LARGEST_FACTORIAL  # else T is not worked out (far above any cap): keep None
+    keep = {size: global_keep(depth, size) if workable else None for move, size in rounds if move == "global"}
     return [
-        {"move": move, "size": size, "keep": global_keep(depth, size) if move == "global" else 1,
+        {"move": move, "size": size, "keep": keep[size] if move == "global" else 1,
          **({"per_block": True} if intra == "per_block" and move == "intra" else {}),
          **({"confirm": climbing["confirm"]} if move == "climb" else {})}
         for move, size in rounds
