@@ -423,9 +423,16 @@ def _task_runs(name: str, entry: Mapping, permutations: Mapping, found_orders: M
     _task_at(name, entry, entry["n"])
     runs = []
     for n in entry["n"]:
+        named = {}  # positions → the direction naming them at this n: one order is trained once
         for direction in entry["directions"]:
             # A search's order is known once the search has run: its jobs read it (training_config's order).
             positions = None if direction in found_orders else _positions(direction, n, permutations, f"tasks.{name}")
+            if positions is not None:
+                if tuple(positions) in named:
+                    first = named[tuple(positions)]
+                    raise ConfigError(f"{where}.directions: {direction!r} is the same order as {first!r} at n = {n} "
+                                      "(it would be trained twice)")  # fmt: skip
+                named[tuple(positions)] = direction
             training = _training(task, n, positions or "forward", entry, f"{where} (n = {n}, {direction})")
             evaluation = {
                 "order": positions,
@@ -544,7 +551,7 @@ def _profile(
         raise ConfigError(f"{where}.validation_samples: the validation split: {error.message}") from None
     training = _training(task, n, "mixed", entry, where, PROFILE_DEFAULTS, settings["conditioning"])
     steps = configuration.total_steps(splits["train_samples"], training["train"])
-    if settings["score_points"] > steps:
+    if trains({"rank_by": settings["rank_by"]}) and settings["score_points"] > steps:  # a control has no points
         raise ConfigError(f"{where}.score_points: {settings['score_points']} points in a run of {steps} steps")
     training["train"]["save_steps"] = max(1, math.ceil(steps / settings["score_points"]))
     training["train"]["save_total_limit"] = settings["score_points"] + 1

@@ -177,6 +177,10 @@ def _describe_one_of(error: ValidationError) -> tuple[list, str]:
         given = [key for key in keys if isinstance(error.instance, dict) and key in error.instance]
         what = f"give exactly one of {', '.join(keys)}" + (f" (given: {', '.join(given)})" if given else "")
         return list(error.absolute_path), what
+    alone = [branch["required"][0] for branch in branches if len(branch.get("required", ())) == 1]
+    both = [key for key in alone if isinstance(error.instance, dict) and key in error.instance]
+    if len(alone) == len(branches) and len(both) > 1:  # each form has a key of its own, and more than one is given
+        return list(error.absolute_path), f"give one of {', '.join(alone)}, not {' and '.join(both)} together"
     index = _branch(error)
     inner = [sub for sub in error.context if sub.relative_schema_path[0] == index]
     if not inner:  # valid under more than one alternative

@@ -96,6 +96,9 @@ def _check_file_settings(values: Mapping, name: Callable[[str], str]) -> None:
             raise SettingError("file", f"python tasks need {name('file')} (the Python file that defines the task)")
         if value is not None and (not isinstance(value, str) or not value):
             raise SettingError(key, f"{name(key)} must be a non-empty string, got {value!r}")
+        if key == "file" and ("{" in value or "}" in value):
+            raise SettingError("file", f"{name('file')}: {value!r}: Snakemake reads braces in a file name as "
+                                       "wildcards (the file is an input of its jobs); rename the file")  # fmt: skip
         if value is not None and key != "file" and not value.isidentifier():
             raise SettingError(key, f"{name(key)} must be the name of a function of the file, got {value!r}")
     if values.get("inputs") is None and values.get("sample") is None:

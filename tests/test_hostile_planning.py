@@ -599,3 +599,25 @@ def test_a_profiles_data_is_canonical_with_its_candidates_kept_as_drawn():
                         model={"max_sequence_length": 32})).profiles["s"]  # fmt: skip
     assert found.data == runs.canonical(found.data) and list(found.data) == sorted(found.data)
     assert found.data["candidates"][0] == list(range(30)) and len(found.data["candidates"]) == 6
+
+
+def test_the_minor_slips_are_refused_or_let_through_as_documented(tmp_path, monkeypatch):
+    # A control ignores score_points (it trains nothing), as the docs say.
+    assert plan(config("profiles", rank_by="baseline", score_points=100)).profiles["s"]
+    refused(config("profiles", score_points=100), "profiles.s.score_points: 100 points in a run of 10 steps")
+    # The same order twice among a task's directions: it would be trained twice.
+    twice = config(None, {"directions": ["forward", "same"]})
+    twice["permutations"] = {"same": {"positions": list(range(8))}}
+    refused(twice, "tasks.relu.directions: 'same' is the same order as 'forward' at n = 8 (it would be trained twice)")
+    # A task file whose name Snakemake would read as a wildcard.
+    refused(own_task(tmp_path, monkeypatch, CUMSUM, file="own{x}.py"),
+            "tasks.own.file: file: 'own{x}.py': Snakemake reads braces in a file name as wildcards")  # fmt: skip
+
+
+def test_validate_with_both_of_its_forms_says_so():
+    from cotorder.schema import load_schema, schema_error
+
+    both = config("profiles", validate={"orders": 3, "directions": ["forward", "inverse"]})
+    message = schema_error(both, load_schema(ROOT / "schemas" / "config.schema.yaml"))
+    assert message.startswith("workflow config, profiles.s.validate: give one of orders, directions, not orders and "
+                              "directions together"), message  # fmt: skip
