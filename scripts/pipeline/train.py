@@ -1,6 +1,7 @@
 """Snakemake script: train one run's model (resuming from its checkpoints, if any)."""
 
 import json
+import sys
 
 from _job import log_to  # first: puts the workflow's package on sys.path
 
@@ -11,8 +12,10 @@ gpu = claim_gpu(snakemake.config.get("gpu_slots", DEFAULT_GPU_SLOTS))  # before 
 if gpu is not None:
     print(f"using GPU {gpu}")
 
+from cotorder.datafiles import DataFormatError  # noqa: E402
 from cotorder.runs import training_config  # noqa: E402
 from cotorder.search import read_order  # noqa: E402
+from cotorder.tasks import SettingError  # noqa: E402
 from cotorder.training import train  # noqa: E402
 
 config = training_config(
@@ -24,4 +27,8 @@ config = training_config(
     num_threads=snakemake.threads,
     order=read_order(snakemake.input.order),  # a search's order, for its direction
 )
-print(json.dumps(train(config), indent=2))
+try:
+    result = train(config)
+except (DataFormatError, SettingError) as error:  # a line that is not its task's CoT, a task file failing: one line
+    sys.exit(str(error))
+print(json.dumps(result, indent=2))
