@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .generate import inputs_apart, row_keys, write_split
+from .generate import inputs_apart, row_keys, test_inputs_apart, write_split
 from .orders import check_permutation, order_positions, random_orders
 from .tasks import Task
 
@@ -77,6 +77,12 @@ def write_profile_data(data: dict, *, train_path, validation_path) -> None:
     x = task.sample_inputs(n, data["train_samples"], data["train_seed"])
     write_split(train_path, x, task.outputs(x))
     test = task.sample_inputs(n, data["test_samples"], data["test_seed"])
+    apart = data.get("test_apart_from")
+    if apart is not None:  # a python task's: its runs' test split, drawn apart from the task's training split
+        same = [apart["train_samples"], apart["train_seed"]] == [data["train_samples"], data["train_seed"]]
+        chunks = [x] if same else task.input_chunks(n, apart["train_samples"], apart["train_seed"])
+        train_keys = np.concatenate([row_keys(chunk) for chunk in chunks])
+        test = test_inputs_apart(task, n, data["test_samples"], data["test_seed"], train_keys)
     others = np.concatenate([row_keys(x), row_keys(test)])
     validation = inputs_apart(task, n, data["validation_samples"], data["validation_seed"], others,
                               "validation_samples", "the training and test splits")  # fmt: skip

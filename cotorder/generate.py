@@ -97,6 +97,11 @@ def write_run_data(data: dict, paths: dict, positions=None) -> None:
         return
     keys = []
     write_orders({paths["train"]: positions}, task, n, data["train_samples"], data["train_seed"], seen=keys)
-    x = inputs_apart(task, n, data["test_samples"], data["test_seed"], np.concatenate(keys), "test_samples",
-                     "the training split")  # fmt: skip
+    x = test_inputs_apart(task, n, data["test_samples"], data["test_seed"], np.concatenate(keys))
     write_split(paths["test"], x, apply_order(task.outputs(x), positions))
+
+
+def test_inputs_apart(task: Task, n: int, count: int, seed: int, train_keys: np.ndarray) -> np.ndarray:
+    """A python task's test split: drawn apart from its training split (``train_keys``, :func:`row_keys`), as its runs
+    write it and its profiles' validation splits avoid it."""
+    return inputs_apart(task, n, count, seed, train_keys, "test_samples", "the training split")

@@ -608,6 +608,9 @@ def _profile(
         "test_samples": splits["test_samples"],  # the test split, which validation samples must avoid
         "test_seed": splits["test_seed"],
     }
+    if task.kind == FILE_KIND:  # its runs' test split is drawn apart from the task's training split: which one
+        task_splits = {**default_splits(task.kind), **{key: task_entry[key] for key in SPLIT_KEYS if key in task_entry}}
+        data["test_apart_from"] = {key: task_splits[key] for key in ("train_samples", "train_seed")}
     scoring = {"rank_by": settings["rank_by"], "batch_size": settings["scoring_batch_size"],
                "device": training["train"]["device"]}  # fmt: skip
     orders = validate.get("orders", 0)

@@ -621,3 +621,24 @@ def test_validate_with_both_of_its_forms_says_so():
     message = schema_error(both, load_schema(ROOT / "schemas" / "config.schema.yaml"))
     assert message.startswith("workflow config, profiles.s.validate: give one of orders, directions, not orders and "
                               "directions together"), message  # fmt: skip
+
+
+@pytest.mark.parametrize("profile_train", [6, 9])  # the task's training split, and one of the profile's own
+def test_a_python_profiles_validation_split_avoids_its_runs_test_split_as_they_draw_it(tmp_path, monkeypatch,
+                                                                                       profile_train):  # fmt: skip
+    source = CUMSUM + "\ndef s(rng, count, n, p):\n    return rng.integers(0, 2, size=(count, n))\n"
+    config_ = own_task(tmp_path, monkeypatch, source, **SAMPLED, n=[4], train_samples=6, test_samples=5)
+    config_["profiles"] = {"p": {"task": "own", "n": 4, "train_samples": profile_train, "validation_samples": 3,
+                                 "candidates": {"kind": "random", "count": 2}, "score_points": 1,
+                                 "train": {"max_steps": 2, "batch_size": 4}}}  # fmt: skip
+    planned = plan(config_)
+    run_paths = {split: tmp_path / f"data.{split}" for split in ("train", "test")}
+    write_run_data(planned.runs["own", 4, "forward"].data, run_paths)
+    test = set(keys(run_paths["test"]))
+    task = Task.from_settings(planned.profiles["p"].data["task"])
+    assert test != {tuple(row) for row in task.sample_inputs(4, 5, 123)}  # the premise: drawn apart, not as they come
+    paths = {"train_path": tmp_path / "p.train", "validation_path": tmp_path / "p.valid"}
+    write_profile_data(planned.profiles["p"].replicate(0)["data"], **paths)
+    validation = set(keys(paths["validation_path"]))
+    assert len(keys(paths["validation_path"])) == 3
+    assert not validation & test and not validation & set(keys(paths["train_path"]))
