@@ -323,16 +323,19 @@ def check_results_root(config: dict, config_files: Iterable, repository: str | o
     problem = results_root_problem(results, repository, os.getcwd())
     if problem:
         sys.exit(f"{_key_origin(config_files, 'results', results)}: {problem}")
-    warning = stacked_results_warning(config_files, results)
+    warning = stacked_results_warning(config_files, results, Path(repository) / "workflow_config.yaml")
     if warning:
         print(warning, file=sys.stderr)
 
 
-def stacked_results_warning(config_files: Iterable, results: str) -> str | None:
-    """A one-line warning, or None: two or more overlays (the config files after the first, the default) set
-    different ``results`` roots, and all but the last are silently overridden."""
+def stacked_results_warning(config_files: Iterable, results: str, default_file: str | os.PathLike) -> str | None:
+    """A one-line warning, or None: two or more overlays (the config files but ``default_file``, which Snakemake lists
+    last and every overlay overrides) set different ``results`` roots, and all but the last are silently overridden."""
     given = {}
-    for path in list(config_files)[1:]:
+    default = os.path.realpath(default_file)
+    for path in config_files:
+        if os.path.realpath(path) == default:
+            continue
         try:
             value = (yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}).get("results")
         except (OSError, yaml.YAMLError, AttributeError):

@@ -432,17 +432,18 @@ def test_a_results_root_linked_elsewhere_is_taken(layout):
 def test_overlays_that_set_different_results_roots_are_warned_of(tmp_path):
     from cotorder.schema import stacked_results_warning
 
-    files = []
-    for name, results in (("default", "results"), ("a", "results/a"), ("b", "results/b"), ("c", "results/quick")):
+    files = []  # as Snakemake lists them: the --configfile overlays, then the Snakefile's default
+    for name, results in (("a", "results/a"), ("b", "results/b"), ("c", "results/quick"), ("default", "results")):
         files.append(tmp_path / f"{name}.yaml")
         files[-1].write_text(f"results: {results}\n")
-    warning = stacked_results_warning(files, "results/quick")
+    default = tmp_path / "default.yaml"
+    warning = stacked_results_warning(files, "results/quick", default)
     assert warning.startswith("warning: the overlays set different results roots (") and "\n" not in warning
-    assert "a.yaml: 'results/a'" in warning and "c.yaml: 'results/quick'" in warning
+    assert "a.yaml: 'results/a'" in warning and "c.yaml: 'results/quick'" in warning and "default" not in warning
     assert warning.endswith("everything is written to 'results/quick'")
-    assert stacked_results_warning(files[:2], "results/a") is None  # one overlay over the default: as meant
+    assert stacked_results_warning([files[0], default], "results/a", default) is None  # one overlay: as meant
     (tmp_path / "b.yaml").write_text("results: results/a\n")
-    assert stacked_results_warning(files[:3], "results/a") is None  # two overlays, one root
+    assert stacked_results_warning([*files[:2], default], "results/a", default) is None  # two overlays, one root
 
 
 def test_a_settings_name_with_a_dash_is_named_as_what_it_breaks(tmp_path):
