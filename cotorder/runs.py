@@ -694,6 +694,9 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
                 raise ConfigError(f"{where}.{key}: a setting of the local stage, which local: false leaves out")
     if "block_size" in given and given.get("kind") != "blocks":
         raise ConfigError(f"{where}.initial.block_size: a setting of kind: blocks, not of kind: {given['kind']}")
+    if given.get("block_size", 0) >= n:
+        raise ConfigError(f"{where}.initial.block_size: {given['block_size']} places a block at n = {n}: one block, "
+                          "so the initial orders would be forward and inverse alone; give a size below n")  # fmt: skip
     profile = _profile(name, entry, tasks, where, candidates=[])
     try:  # its own key named (the schema checks it first)
         search.climb_settings(n, entry.get("climb", True))

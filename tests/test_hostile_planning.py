@@ -642,3 +642,10 @@ def test_a_python_profiles_validation_split_avoids_its_runs_test_split_as_they_d
     validation = set(keys(paths["validation_path"]))
     assert len(keys(paths["validation_path"])) == 3
     assert not validation & test and not validation & set(keys(paths["train_path"]))
+
+
+def test_a_block_size_of_n_or_more_is_refused():
+    refused(config("searches", initial={"kind": "blocks", "block_size": 9}),
+            "searches.s.initial.block_size: 9 places a block at n = 8: one block, so the initial orders would be "
+            "forward and inverse alone")  # fmt: skip
+    assert plan(config("searches", initial={"kind": "blocks", "block_size": 7}))
