@@ -16,6 +16,7 @@ from cotorder.datafiles import DataFormatError
 from cotorder.generate import write_run_data
 from cotorder.profiling import read_samples
 from cotorder.runs import ConfigError, plan
+from cotorder.schema import merged_files
 from cotorder.tasks import SettingError, Task
 
 EXAMPLES = ROOT / "examples" / "tasks"
@@ -389,7 +390,7 @@ def test_a_python_task_runs_through_the_pipeline_and_its_file_reruns_only_its_jo
     assert "workflow config, tasks.own.values: tasks/own.py, outputs(): returned 9 (sample 1, step 1)" in result.output
 
 
-def test_the_own_tasks_experiment_plans_the_three_examples(tmp_path):
+def test_the_own_tasks_experiment_plans_the_three_examples(tmp_path, monkeypatch):
     """experiments/own_tasks.yaml: each example's runs, profile (sigma among its candidates) and the search."""
     folder = copy_workflow(tmp_path)
     shutil.copytree(ROOT / "examples", folder / "examples")
@@ -397,7 +398,11 @@ def test_the_own_tasks_experiment_plans_the_three_examples(tmp_path):
     jobs = planned_jobs(result.stdout)
     assert sorted(jobs["profile_data"]) == [f"profile={p}, seed={s}" for p in ("cumsum_n8", "delay_n8", "scrambled_n8")
                                             for s in (3, 4, 5)]  # fmt: skip
-    assert len(jobs["profile"]) == 3 * 3 and len(jobs["search_round"]) == 9 * 3  # 3 global + 6 local rounds a seed
+    monkeypatch.chdir(folder)  # the task files' paths are relative to the workflow's folder
+    config = merged_files(["workflow_config.yaml", "experiments/own_tasks.yaml"])
+    rounds = plan(config).search_rounds("scrambled_search")
+    assert len(rounds) > 3  # the 3 global rounds (depth 3), then the local stage's
+    assert len(jobs["profile"]) == 3 * 3 and len(jobs["search_round"]) == len(rounds) * 3  # every round of 3 seeds
     runs = {"cumsum": ["forward", "inverse"], "delay": ["forward", "inverse"],
             "scrambled": ["forward", "inverse", "scrambled_search", "sigma"]}  # fmt: skip
     assert sorted(jobs["generate"]) == [f"task={t}, n=8, direction={d}" for t in sorted(runs) for d in runs[t]]
