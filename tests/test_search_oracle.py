@@ -58,6 +58,15 @@ def test_with_a_perfect_oracle_the_search_returns_the_target(n):
         assert found["order"] == target, (n, i, kendall_distance(found["order"], target))
 
 
+def test_the_driver_plays_the_per_block_local_stage_too():
+    """intra: per_block in one call: each block's arrangements ranked alone, the combination checked against the
+    incumbent (``compared``), then the climb: the target, at n = 8."""
+    for i, target in enumerate(targets(8, 5)):
+        found = search(8, oracle(target), initial={"kind": "random", "seed": i}, intra="per_block", **SETTINGS)
+        assert found["order"] == target
+        assert all("blocks" in r and "compared" in r for r in found["rounds"] if r["move"] == "intra")
+
+
 def test_the_papers_schedule_stops_short_of_the_target_where_the_climb_reaches_it():
     """The paper's schedule (climb: false) with the same oracle at n = 12: most searches end short of the target, so
     the test above tests the climb."""
