@@ -236,7 +236,7 @@ def test_a_sound_kept_file_is_read_whole(tmp_path):
 
 SEARCH = {
     "searches": {
-        "s": {"task": "relu", "n": 4, "depth": 1, "initial": {"kind": "random"}, "train_samples": 300,
+        "s": {"task": "relu", "n": 4, "depth": 1, "initial": {"kind": "random"}, "climb": False, "train_samples": 300,
               "validation_samples": 20, "seeds": [1, 2], "train": {"max_steps": 6, "batch_size": 32}},
     },
     "profiles": {

@@ -224,7 +224,7 @@ def test_seeds_and_train_seed_together_are_refused():
         plan(config(seeds=[1, 2], train={"seed": 3}))
 
 
-SEARCH = {"task": "relu", "n": 4, "depth": 2, "initial": {"kind": "random"}}
+SEARCH = {"task": "relu", "n": 4, "depth": 2, "initial": {"kind": "random"}, "climb": False}  # the paper's rounds
 
 
 def test_a_search_is_a_direction_whose_order_its_jobs_read():

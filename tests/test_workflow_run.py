@@ -336,6 +336,7 @@ TINY_SEARCH = {
     "n": 4,
     "depth": 2,
     "initial": {"kind": "random", "seed": 0},
+    "climb": False,  # the paper's rounds: each climb round would train a model (test_search.py tests the climb)
     "train_samples": 300,
     "validation_samples": 20,
     "score_points": 2,

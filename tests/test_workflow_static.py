@@ -103,7 +103,7 @@ def test_the_ground_truth_demo_adds_only_the_trained_orders_to_the_profiling_dem
 
 @pytest.mark.parametrize(
     "name,searches,seeds,rounds,runs",
-    [("search_demo", 4, 3, 36, 16), ("search_paper", 16, 1, 224, 48), ("study_local", 6, 1, 42, 0)],
+    [("search_demo", 4, 3, 68, 16), ("search_paper", 16, 1, 224, 48), ("study_local", 6, 1, 42, 0)],
 )
 def test_dry_run_plans_every_search_round_and_the_found_orders_runs(workflow, name, searches, seeds, rounds, runs):
     result = workflow("--dry-run", *CONFIGS[name])
