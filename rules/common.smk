@@ -40,6 +40,12 @@ class TargetsOf:
 
 PLAN = TargetsOf(PLAN)
 
+# --set-threads RULE=N below 1: one line here, not a traceback from the job's training config (train.num_threads).
+for rule_name, threads in workflow.resource_settings.overwrite_threads.items():
+    threads = getattr(threads, "value", threads)  # a snakemake Resource, or the number
+    if isinstance(threads, int) and threads < 1:
+        sys.exit(f"--set-threads {rule_name}={threads}: a job needs at least 1 thread")
+
 # ---- Path patterns: one place for each. ----
 # A run (task, n, direction) has one data set; each of its replicates (training seed) one model.
 # Everything lands under the config's results root, so that one experiment never overwrites another.

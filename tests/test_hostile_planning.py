@@ -649,3 +649,9 @@ def test_a_block_size_of_n_or_more_is_refused():
             "searches.s.initial.block_size: 9 places a block at n = 8: one block, so the initial orders would be "
             "forward and inverse alone")  # fmt: skip
     assert plan(config("searches", initial={"kind": "blocks", "block_size": 7}))
+
+
+def test_set_threads_below_one_is_one_line(workflow):
+    result = workflow(*TINY, "-n", "--set-threads", "train=0")
+    assert result.returncode == 1 and "Traceback" not in result.output
+    assert result.stderr.strip().splitlines()[-1] == "--set-threads train=0: a job needs at least 1 thread"
