@@ -585,17 +585,7 @@ def _profile(
     if len(candidates) > splits["train_samples"]:
         raise ConfigError(f"{where}.train_samples: {splits['train_samples']} samples for {len(candidates)} candidates "
                           "leave some orders without a single training sample")  # fmt: skip
-    # Its no-learning baseline's count tables (cotorder.baseline): groups × n × (V + 1) × V cells of 8 bytes, one group
-    # or (conditioning: prefix) one a candidate, and a few such arrays at once in the job.
-    low, high = task.value_range(n)
-    groups = len(candidates) if settings["conditioning"] == "prefix" else 1
-    cells = groups * n * (high - low + 2) * (high - low + 1)
-    if cells > BASELINE_CELLS:
-        key = "conditioning" if cells // groups <= BASELINE_CELLS else f"task ({entry['task']}).{task.values_key(n)}"
-        raise ConfigError(f"{where}.{key}: the no-learning baseline's count tables would hold {groups} × n × (V + 1) × "
-                          f"V = {cells} cells at n = {n} (V = {high - low + 1} values"
-                          f"{', a table a candidate with conditioning: prefix' if groups > 1 else ''}), above the "
-                          f"{BASELINE_CELLS} a job's memory holds (8 bytes a cell, a few copies at once)")  # fmt: skip
+    _check_baseline_tables(where, entry["task"], task, n, settings["conditioning"], len(candidates))
     data = {
         "task": task.settings(),
         "n": n,
@@ -635,6 +625,21 @@ def _profile(
     parts = (data, *map(canonical, (training, scoring)))
     return Profile(name, tuple(settings["seeds"]), *parts, task=entry["task"], validate=orders,
                    validate_directions=tuple(directions))  # fmt: skip
+
+
+def _check_baseline_tables(where: str, task_name: str, task: Task, n: int, conditioning: str, candidates: int) -> None:
+    """Refuse a profile (or search round) of ``candidates`` orders whose no-learning baseline's count tables
+    (:mod:`cotorder.baseline`) would not fit a job: groups × n × (V + 1) × V cells of 8 bytes, one group or
+    (conditioning: prefix) one a candidate, and a few such arrays at once in the job."""
+    low, high = task.value_range(n)
+    groups = candidates if conditioning == "prefix" else 1
+    cells = groups * n * (high - low + 2) * (high - low + 1)
+    if cells > BASELINE_CELLS:
+        key = "conditioning" if cells // groups <= BASELINE_CELLS else f"task ({task_name}).{task.values_key(n)}"
+        raise ConfigError(f"{where}.{key}: the no-learning baseline's count tables would hold {groups} × n × (V + 1) × "
+                          f"V = {cells} cells at n = {n} (V = {high - low + 1} values"
+                          f"{', a table a candidate with conditioning: prefix' if groups > 1 else ''}), above the "
+                          f"{BASELINE_CELLS} a job's memory holds (8 bytes a cell, a few copies at once)")  # fmt: skip
 
 
 def _check_profile_seeds(where: str, entry: Mapping, settings: Mapping, task: str, task_entry: Mapping, splits) -> None:
@@ -727,6 +732,8 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
     if largest > profile.data["train_samples"]:
         raise ConfigError(f"{where}.train_samples: {profile.data['train_samples']} samples for rounds of up to "
                           f"{largest} candidates leave some orders without a single training sample")  # fmt: skip
+    _check_baseline_tables(where, entry["task"], Task.from_settings(profile.data["task"]), n,
+                           profile.data["conditioning"], largest)  # fmt: skip
     return Search(name, canonical(initial), canonical(steps), profile)
 
 

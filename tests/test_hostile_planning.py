@@ -655,3 +655,10 @@ def test_set_threads_below_one_is_one_line(workflow):
     result = workflow(*TINY, "-n", "--set-threads", "train=0")
     assert result.returncode == 1 and "Traceback" not in result.output
     assert result.stderr.strip().splitlines()[-1] == "--set-threads train=0: a job needs at least 1 thread"
+
+
+def test_a_prefixed_search_whose_rounds_baseline_tables_cannot_fit_is_refused():
+    refused(config("searches", {"value_max": 30}, conditioning="prefix", depth=6, train_samples=6000),
+            "searches.s.conditioning: the no-learning baseline's count tables would hold 5040 × n × (V + 1) × V = "
+            "2530080000 cells at n = 8")  # fmt: skip
+    assert plan(config("searches", conditioning="prefix", depth=2)).searches["s"]
