@@ -51,9 +51,13 @@ def measure(name: str, n: int, seed: int, time_limit: float, heatmaps: Path | No
     found = paths.discover(lookup, time_limit)
     target, path = friendly(n), found["path"]
     if heatmaps is not None and seed == 0:
-        paths.plot_costs(found["costs"], heatmaps / f"{name}_n{n}.png", order=path["order"], known=target,
-                         title=f"{name}, n = {n}: transition costs, the shortest path (circles) and the friendly "
-                               "order (crosses)")  # fmt: skip
+        paths.plot_costs(
+            found["costs"],
+            heatmaps / f"{name}_n{n}.png",
+            order=path["order"],
+            known=target,
+            title=f"{name}, n = {n}: costs, shortest path (circles), friendly order (crosses)",
+        )
     return {
         "task": name, "n": n, "seed": seed, "order": " ".join(map(str, found["order"])),
         "friendly": " ".join(map(str, target)), "kendall_to_friendly": kendall_distance(found["order"], target),

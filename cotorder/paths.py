@@ -291,7 +291,8 @@ def plot_costs(costs, path, order=None, known=None, title: str = "") -> None:
     ticks = range(0, n, 1 if n <= 30 else 5)
     axes.set_xticks(list(ticks), [str(t) for t in ticks], fontsize=8)
     axes.set_yticks([*ticks, n], [*(str(t) for t in ticks), START], fontsize=8)
-    axes.set(xlabel="step written next (forward index)", ylabel="step written just before", title=title)
+    axes.set(xlabel="step written next (forward index)", ylabel="step written just before")
+    axes.set_title(title, fontsize=9)
     if order is not None or known is not None:
         axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2, fontsize=8)
     with atomic_write(path) as handle:
