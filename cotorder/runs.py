@@ -545,10 +545,6 @@ def _profile(
     if task.input_count(n) < held_out:
         raise ConfigError(f"{where}.validation_samples: {task.kind} at n = {n} has {task.input_count(n)} distinct "
                           f"inputs, fewer than the {held_out} of the test and validation splits")  # fmt: skip
-    try:  # the validation split is drawn apart from the training and test splits (candidates.write_profile_data)
-        task.check_apart(n, settings["validation_samples"], splits["train_samples"] + splits["test_samples"])
-    except SettingError as error:
-        raise ConfigError(f"{where}.validation_samples: the validation split: {error.message}") from None
     training = _training(task, n, "mixed", entry, where, PROFILE_DEFAULTS, settings["conditioning"])
     steps = configuration.total_steps(splits["train_samples"], training["train"])
     if trains({"rank_by": settings["rank_by"]}) and settings["score_points"] > steps:  # a control has no points
@@ -586,6 +582,10 @@ def _profile(
         raise ConfigError(f"{where}.train_samples: {splits['train_samples']} samples for {len(candidates)} candidates "
                           "leave some orders without a single training sample")  # fmt: skip
     _check_baseline_tables(where, entry["task"], task, n, settings["conditioning"], len(candidates))
+    try:  # the validation split is drawn apart from the training and test splits (candidates.write_profile_data)
+        task.check_apart(n, settings["validation_samples"], splits["train_samples"] + splits["test_samples"])
+    except SettingError as error:
+        raise ConfigError(f"{where}.validation_samples: the validation split: {error.message}") from None
     data = {
         "task": task.settings(),
         "n": n,
