@@ -305,8 +305,9 @@ def plot_costs(costs, path, order=None, known=None, title: str = "") -> None:
 # One step is not enough where the lookup ranker (a context of up to the two steps written before) scores the path's
 # order this much lower than the one-step costs along the path, in nats per token: then the converging search,
 # ranked by the full ranker, continues from the path's order.  On one-step recurrences the two agree to 0.001 (relu,
-# square, cumsum and the scrambled ones at n = 8); where a step needs the two before it they differ by 0.5 or more
-# (scrambled_fibonacci at n = 8: 1.925 against 1.365): docs/path_search.md.
+# square, cumsum and the scrambled ones at n = 8 … 50); where a step needs the two before it and the path's order
+# writes some of them so, they differ by 0.2 or more (scrambled_fibonacci at n = 8, data seed 2: 1.925 against
+# 1.323), and where it does not, the check cannot see it: docs/path_search.md.
 TWO_STEP_MARGIN = 0.05
 # The continuation's search (cotorder.search.search): from the path's order alone (depth 1: its global round keeps
 # it), the local stage's blocks of two, then the climb (insertion moves, its defaults); the config's depth, local,
@@ -319,10 +320,8 @@ def continuation_options(settings) -> dict:
     """The continuation's options for :func:`cotorder.search.search` (less ``initial``): :data:`CONTINUATION`
     under the given ``settings`` (a search entry's :data:`CONTINUATION_KEYS`)."""
     given = {key: settings[key] for key in CONTINUATION_KEYS if key in settings}
-    if given.get("local") is False:
-        given.pop("max_block", None)
-        return {"depth": CONTINUATION["depth"], **given}
-    return {**CONTINUATION, **given}
+    defaults = CONTINUATION if given.get("local", True) else {"depth": CONTINUATION["depth"]}
+    return {**defaults, **given}
 
 
 def discover(lookup, time_limit: float = TIME_LIMIT, solution_limit: int | None = None, continuation=None,

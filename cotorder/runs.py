@@ -693,10 +693,7 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
         if key in entry:
             raise ConfigError(f"{where}.{key}: a setting of method: path, not of the global-local search")
     n, depth, given = entry["n"], entry["depth"], entry["initial"]
-    if not entry.get("local", True):
-        for key in ("max_block", "intra", "climb"):
-            if key in entry and entry[key] is not False:
-                raise ConfigError(f"{where}.{key}: a setting of the local stage, which local: false leaves out")
+    _check_local_stage(where, entry)
     if "block_size" in given and given.get("kind") != "blocks":
         raise ConfigError(f"{where}.initial.block_size: a setting of kind: blocks, not of kind: {given['kind']}")
     if given.get("block_size", 0) >= n:
@@ -737,6 +734,14 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
     return Search(name, canonical(initial), canonical(steps), profile)
 
 
+def _check_local_stage(where: str, entry: Mapping) -> None:
+    """Refuse a setting of the local stage in a search entry that leaves the local stage out (``local: false``)."""
+    if not entry.get("local", True):
+        for key in ("max_block", "intra", "climb"):
+            if key in entry and entry[key] is not False:
+                raise ConfigError(f"{where}.{key}: a setting of the local stage, which local: false leaves out")
+
+
 def _path_search(name: str, entry: Mapping, tasks: Mapping) -> Search:
     """A path search (``method: path``, :mod:`cotorder.paths`): one round, the shortest path through the lookup
     ranker's transition costs on the search's data (its profile's, ranked by lookup: no model trained), continued
@@ -748,6 +753,7 @@ def _path_search(name: str, entry: Mapping, tasks: Mapping) -> Search:
     if entry.get("rank_by", LOOKUP) != LOOKUP:
         raise ConfigError(f"{where}.rank_by: {entry['rank_by']}: the path method ranks by lookup (count tables, no "
                           "model trained)")  # fmt: skip
+    _check_local_stage(where, entry)
     profile = _profile(name, {**entry, "rank_by": LOOKUP}, tasks, where, candidates=[])
     n, continuation = entry["n"], paths.continuation_options(entry)
     try:

@@ -193,6 +193,7 @@ def test_a_path_search_is_one_lookup_round_whose_order_is_a_direction():
         ({"initial": {"kind": "random"}}, "searches.p.initial: a setting of the global-local search"),
         ({"rank_by": "mean"}, "searches.p.rank_by: mean: the path method ranks by lookup"),
         ({"depth": 5}, "searches.p.depth: depth K = 5 must be between 1 and n - 1 = 4"),
+        ({"local": False, "max_block": 3}, "searches.p.max_block: a setting of the local stage, which local: false"),
         ({"time_limit": 0}, "searches.p.time_limit: 0 is less than or equal to the minimum of 0"),
         ({"method": "shortest"}, "searches.p.method: 'shortest' is not one of ['global_local', 'path']"),
         ({"method": "global_local"}, "searches.p: missing required key"),
