@@ -34,6 +34,7 @@ rule profile:
             "training.py",
             "candidates.py",
             "baseline.py",
+            "lookup.py",
             "profiling.py",
         ),
     output:

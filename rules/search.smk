@@ -9,6 +9,7 @@ rule search_round:
             "config.py",
             "training.py",
             "baseline.py",
+            "lookup.py",
             "profiling.py",
             "search.py",
         ),
