@@ -215,6 +215,15 @@ class Plan:
         """The searches of ``method: path`` (one round each: :func:`cotorder.paths.path_round`)."""
         return [name for name, found in self.searches.items() if found.rounds[0]["move"] == "path"]
 
+    def named_orders(self, search: str) -> dict:
+        """The named permutations among the directions of a search's task at its n (name → order, in the task's
+        order): its summary gives each found order's Kendall distance to them (a known friendly order named
+        under ``permutations`` and listed among the task's directions)."""
+        profile = self.searches[search].profile
+        return {run.direction: run.data["positions"] for (task, n, _), run in self.runs.items()
+                if task == profile.task and n == profile.data["n"] and run.direction not in DIRECTIONS
+                and run.data["positions"] is not None}  # fmt: skip
+
     def search_rounds(self, search: str) -> range:
         """A search's round numbers, 1 … R."""
         return range(1, len(self.searches[search].rounds) + 1)

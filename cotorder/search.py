@@ -449,10 +449,11 @@ def oracle(target, sd: float = 0.0, fresh: bool = False, seed: int = 0):
     return score
 
 
-def found_orders(results: dict) -> pd.DataFrame:
+def found_orders(results: dict, named: dict | None = None) -> pd.DataFrame:
     """One row per seed (``results``: seed → :func:`search_trace` result): its found order, its Kendall distance to
-    forward and to inverse, how many places it writes as forward does, its last round's margins and ``rank_by``
-    (``baseline``: the control, ranked by the no-learning baseline alone; its margins are 0)."""
+    forward, to inverse and to each of ``named`` (name → order: ``kendall_to_<name>``, e.g. a task's known friendly
+    order given as a named permutation), how many places it writes as forward does, its last round's margins and
+    ``rank_by`` (``baseline``: the control, ranked by the no-learning baseline alone; its margins are 0)."""
     rows = []
     for seed, result in results.items():
         order, n, last = result["order"], result["n"], result["rounds"][-1]
@@ -461,6 +462,7 @@ def found_orders(results: dict) -> pd.DataFrame:
             "order": " ".join(map(str, order)),
             "kendall_to_forward": kendall_distance(order, order_positions("forward", n)),
             "kendall_to_inverse": kendall_distance(order, order_positions("inverse", n)),
+            **{f"kendall_to_{name}": kendall_distance(order, other) for name, other in (named or {}).items()},
             "places_as_forward": sum(step == place for place, step in enumerate(order)),
             "pairs": n * (n - 1) // 2,
             "score": last["scores"][0],

@@ -70,6 +70,7 @@ rule search_summary:
         "../envs/summary.yaml"
     params:
         seeds=lambda wildcards: PLAN.searches[wildcards.search].profile.seeds,
+        named=lambda wildcards: PLAN.named_orders(wildcards.search),
     script:
         "../scripts/pipeline/search_summary.py"
 

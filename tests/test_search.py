@@ -352,3 +352,21 @@ def test_a_control_search_and_profile_run_in_the_workflow_on_one_thread(tmp_path
                                  len(climbed[3]["compared"]) == 2 else set())  # fmt: skip
     order = json.loads((results / "searches/k/seed=0/order.json").read_text())
     assert order["order"] == climbed[-1]["kept"][0] and len(order["rounds"]) == 6
+
+
+def test_a_search_summary_gives_each_found_orders_distance_to_the_named_orders_of_its_task():
+    """A user names a known order (a permutation listed among the task's directions); the search's summary.csv gives
+    each seed's Kendall distance to it, beside forward's and inverse's."""
+    config = {
+        "permutations": {"sigma": {"positions": [1, 0, 3, 2]}, "other_n": {"positions": [1, 0, 2]}},
+        "tasks": {
+            "relu": {"kind": "relu", "n": [4], "directions": ["forward", "sigma", "s_seed1"]},
+            "short": {"kind": "relu", "n": [3], "directions": ["other_n"]},
+        },
+        "searches": {"s": {"task": "relu", "n": 4, "depth": 2, "initial": {"kind": "random"}, "seeds": [1]}},
+    }
+    named = plan(config).named_orders("s")
+    assert named == {"sigma": [1, 0, 3, 2]}  # not forward (a column already), the search's own order, another task's
+    trace = {"order": [0, 1, 3, 2], "n": 4, "rounds": [{"scores": [0.1], "median": 0.2, "baseline": 0.3}]}
+    table = found_orders({1: trace}, named)
+    assert table.loc[0, ["kendall_to_forward", "kendall_to_inverse", "kendall_to_sigma"]].tolist() == [1, 5, 1]

@@ -1,4 +1,5 @@
-"""Snakemake script: a search's seeds together: each found order and its distance to forward (summary.csv, plot)."""
+"""Snakemake script: a search's seeds together: each found order and its distance to forward, inverse and the task's
+named orders (summary.csv, plot)."""
 
 import json
 from pathlib import Path
@@ -12,7 +13,7 @@ from cotorder.search import found_orders, plot_search
 log_to(snakemake.log[0])
 results = {seed: json.loads(Path(path).read_text())
            for seed, path in zip(snakemake.params.seeds, snakemake.input.orders, strict=True)}  # fmt: skip
-table = found_orders(results)
+table = found_orders(results, snakemake.params.named)  # with the distance to each named order of the task
 table["method"] = [method_label(result) for result in results.values()]  # path+search: one step was not enough
 write_table(table, snakemake.output.summary)
 plot_search(results, snakemake.output.plot, title=f"order search {snakemake.wildcards.search}")
