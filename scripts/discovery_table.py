@@ -90,6 +90,17 @@ def rows(task: Task, n: int):
     return x, task.outputs(x), vx, task.outputs(vx)
 
 
+def cases(args, largest=None):
+    """(task name, n, its Task, its friendly order) for each of ``args.tasks`` and ``args.n``: prod only at even n,
+    none above ``largest``."""
+    for name in args.tasks:
+        settings, friendly = TASKS[name]
+        for n in args.n:
+            if (largest is not None and n > largest) or (name == "prod" and n % 2):
+                continue
+            yield name, n, Task.from_settings(settings(n)), friendly(n)
+
+
 def lookup_score(task: Task, n: int, x, y, vx, vy):
     low, high = task.value_range(n)
     return Lookup(x, y, validation=(vx, vy), values=high - low + 1).score
@@ -120,38 +131,32 @@ def main():
     print("| task | n | ranker | friendly order | found exactly | Kendall distance to it, by seed | found / friendly "
           "score (nats/token) | CPU s a search |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|")
-    for name in args.tasks:
-        settings, friendly = TASKS[name]
-        for n in args.n:
-            if name == "prod" and n % 2:
-                continue
-            task = Task.from_settings(settings(n))
-            data = rows(task, n)
-            target = friendly(n)
-            lookup = lookup_score(task, n, *data) if "lookup" in args.rankers else None
-            for ranker in args.rankers:
-                results = []
-                for seed in args.seeds:
-                    score = lookup if ranker == "lookup" else baseline_score(task, n, *data, seed)
-                    start = time.process_time()
-                    order = search(n, score, initial={"kind": "random", "seed": seed}, **SEARCH)["order"]
-                    seconds = time.process_time() - start
-                    scores = np.asarray(score([order, target]), dtype=float)
-                    results.append({"task": name, "n": n, "ranker": ranker, "seed": seed,
-                                    "order": " ".join(map(str, order)), "friendly": " ".join(map(str, target)),
-                                    "kendall_to_friendly": kendall_distance(order, target),
-                                    "kendall_to_forward": kendall_distance(order, forward(n)),
-                                    "kendall_to_inverse": kendall_distance(order, forward(n)[::-1]),
-                                    "pairs": n * (n - 1) // 2, "score_found": scores[0],
-                                    "score_friendly": scores[1], "cpu_seconds": seconds})  # fmt: skip
-                table = pd.DataFrame(results)
-                label = "forward" if target == forward(n) else "σ = " + " ".join(map(str, target))
-                distances = ", ".join(str(d) for d in table["kendall_to_friendly"])
-                print(f"| {name} | {n} | {ranker} | {label} | {int((table['kendall_to_friendly'] == 0).sum())} of "
-                      f"{len(table)} | {distances} (of {n * (n - 1) // 2}) | "
-                      f"{', '.join(f'{s:.3f}' for s in table['score_found'])} / {table['score_friendly'].iloc[0]:.3f}"
-                      f" | {table['cpu_seconds'].mean():.1f} |", flush=True)  # fmt: skip
-                found.extend(results)
+    for name, n, task, target in cases(args):
+        data = rows(task, n)
+        lookup = lookup_score(task, n, *data) if "lookup" in args.rankers else None
+        for ranker in args.rankers:
+            results = []
+            for seed in args.seeds:
+                score = lookup if ranker == "lookup" else baseline_score(task, n, *data, seed)
+                start = time.process_time()
+                order = search(n, score, initial={"kind": "random", "seed": seed}, **SEARCH)["order"]
+                seconds = time.process_time() - start
+                scores = np.asarray(score([order, target]), dtype=float)
+                results.append({"task": name, "n": n, "ranker": ranker, "seed": seed,
+                                "order": " ".join(map(str, order)), "friendly": " ".join(map(str, target)),
+                                "kendall_to_friendly": kendall_distance(order, target),
+                                "kendall_to_forward": kendall_distance(order, forward(n)),
+                                "kendall_to_inverse": kendall_distance(order, forward(n)[::-1]),
+                                "pairs": n * (n - 1) // 2, "score_found": scores[0],
+                                "score_friendly": scores[1], "cpu_seconds": seconds})  # fmt: skip
+            table = pd.DataFrame(results)
+            label = "forward" if target == forward(n) else "σ = " + " ".join(map(str, target))
+            distances = ", ".join(str(d) for d in table["kendall_to_friendly"])
+            print(f"| {name} | {n} | {ranker} | {label} | {int((table['kendall_to_friendly'] == 0).sum())} of "
+                  f"{len(table)} | {distances} (of {n * (n - 1) // 2}) | "
+                  f"{', '.join(f'{s:.3f}' for s in table['score_found'])} / {table['score_friendly'].iloc[0]:.3f}"
+                  f" | {table['cpu_seconds'].mean():.1f} |", flush=True)  # fmt: skip
+            found.extend(results)
     if args.csv:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(found).to_csv(args.csv, index=False, float_format="%.6g")
@@ -167,22 +172,16 @@ def exhaustive(args):
     print("| task | n | friendly order | its score | its rank (of n!) | best score | orders within 0.005 of the best "
           "| forward | inverse |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|")
-    for name in args.tasks:
-        settings, friendly = TASKS[name]
-        for n in args.n:
-            if n > 9 or (name == "prod" and n % 2):
-                continue
-            task = Task.from_settings(settings(n))
-            score = lookup_score(task, n, *rows(task, n))
-            orders = np.array(list(itertools.permutations(range(n))))
-            scores = np.concatenate([score(orders[i : i + 20000]) for i in range(0, len(orders), 20000)])
-            target = friendly(n)
-            own = float(score([target])[0])
-            rank = int((scores < own - 1e-12).sum()) + 1
-            label = "forward" if target == forward(n) else " ".join(map(str, target))
-            print(f"| {name} | {n} | {label} | {own:.3f} | {rank} | {scores.min():.3f} | "
-                  f"{int((scores <= scores.min() + TIE).sum())} | {float(score([forward(n)])[0]):.3f} | "
-                  f"{float(score([forward(n)[::-1]])[0]):.3f} |", flush=True)  # fmt: skip
+    for name, n, task, target in cases(args, largest=9):
+        score = lookup_score(task, n, *rows(task, n))
+        orders = np.array(list(itertools.permutations(range(n))))
+        scores = np.concatenate([score(orders[i : i + 20000]) for i in range(0, len(orders), 20000)])
+        own = float(score([target])[0])
+        rank = int((scores < own - 1e-12).sum()) + 1
+        label = "forward" if target == forward(n) else " ".join(map(str, target))
+        print(f"| {name} | {n} | {label} | {own:.3f} | {rank} | {scores.min():.3f} | "
+              f"{int((scores <= scores.min() + TIE).sum())} | {float(score([forward(n)])[0]):.3f} | "
+              f"{float(score([forward(n)[::-1]])[0]):.3f} |", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
