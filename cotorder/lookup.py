@@ -105,6 +105,13 @@ class Lookup:
         # [n, a, t]: one, [a, b, t]: two, a < b).  5 (n + 1)² n numbers: 40 MB at n = 100.
         self._table = np.full((n + 1, n + 1, n, 5), np.nan)
 
+    @classmethod
+    def for_task(cls, task, n: int, x, y, vx, vy) -> Lookup:
+        """The ranker as ``rank_by: lookup`` fits it: on the training rows ``x``, ``y``, reported on the validation
+        rows ``vx``, ``vy``, with V the values of ``task`` (a :class:`cotorder.tasks.Task`) at length ``n``."""
+        low, high = task.value_range(n)
+        return cls(x, y, validation=(vx, vy), values=high - low + 1)
+
     # ------------------------------------------------------------ one step's contexts
 
     def _key(self, context: np.ndarray, column: int) -> np.ndarray:

@@ -374,9 +374,7 @@ def path_round(data: dict, rows, settings: dict, folder) -> dict:
 
     folder = Path(folder)
     task, n = Task.from_settings(data["task"]), data["n"]
-    x, y, vx, vy = rows
-    low, high = task.value_range(n)
-    lookup = Lookup(x, y, validation=(vx, vy), values=high - low + 1)
+    lookup = Lookup.for_task(task, n, *rows)
     found = discover(lookup, settings["time_limit"], settings.get("solution_limit"), settings.get("continuation"))
     path = found["path"]
     write_costs(found["costs"], folder / "costs.csv")

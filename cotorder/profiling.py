@@ -231,11 +231,10 @@ def run_profile(replicate: dict, *, train_path, validation_path, folder, num_thr
               f"{', '.join(str(step) for step, _ in points)}", flush=True)  # fmt: skip
         losses = profile_losses(points, vx, vy, candidates, scoring["batch_size"], device, prefixed)
     elif scoring["rank_by"] == LOOKUP:
-        low, high = task.value_range(n)
         print(f"rank_by: lookup: {len(candidates)} orders ranked by how well each step is looked up from the steps "
               f"written before it and the inputs (count tables of {min(len(x), ROWS)} training rows, scored on "
               f"{min(len(vx), ROWS)} validation samples); no model trained", flush=True)  # fmt: skip
-        scores = Lookup(x, y, validation=(vx, vy), values=high - low + 1).score(candidates)
+        scores = Lookup.for_task(task, n, x, y, vx, vy).score(candidates)
         losses = _orders(candidates).assign(loss_step0=scores)
     else:
         print(f"the control (rank_by: baseline): {len(candidates)} orders ranked by their no-learning baseline "

@@ -102,8 +102,7 @@ def cases(args, largest=None):
 
 
 def lookup_score(task: Task, n: int, x, y, vx, vy):
-    low, high = task.value_range(n)
-    return Lookup(x, y, validation=(vx, vy), values=high - low + 1).score
+    return Lookup.for_task(task, n, x, y, vx, vy).score
 
 
 def baseline_score(task: Task, n: int, x, y, vx, vy, seed: int):
