@@ -9,6 +9,7 @@ from cotorder.schema import (
     check_results_root,
     check_workflow_config,
     command_line_settings,
+    stacked_results_warning,
 )
 from cotorder.summary import report_command, where_results_are
 
@@ -29,14 +30,22 @@ check_workflow_config(
 )
 # Where everything will be written: not a file, not the repository or its folders, not another root's profile.
 check_results_root(config, workflow.configfiles, workflow.basedir)
-# Tasks of an overlay's own written into the default's folder (and the default's grid run beside them): one line, once
-# (not again in each job's own Snakemake).
+# Overlays that set different results roots (all but the last overridden), and tasks of an overlay's own written into
+# the default's folder (and the default's grid run beside them): one line each, once (not again in each job's own
+# Snakemake).
 if not (workflow.remote_exec or workflow.subprocess_exec):
-    warning = added_tasks_warning(
-        config, "workflow_config.yaml", workflow.overwrite_configfiles
-    )
-    if warning:
-        print(warning, file=sys.stderr)
+    for warning in (
+        stacked_results_warning(
+            workflow.configfiles,
+            config.get("results", "results"),
+            Path(workflow.basedir) / "workflow_config.yaml",
+        ),
+        added_tasks_warning(
+            config, "workflow_config.yaml", workflow.overwrite_configfiles
+        ),
+    ):
+        if warning:
+            print(warning, file=sys.stderr)
 
 
 report: "report/workflow.rst"

@@ -323,9 +323,6 @@ def check_results_root(config: dict, config_files: Iterable, repository: str | o
     problem = results_root_problem(results, repository, os.getcwd())
     if problem:
         sys.exit(f"{_key_origin(config_files, 'results', results)}: {problem}")
-    warning = stacked_results_warning(config_files, results, Path(repository) / "workflow_config.yaml")
-    if warning:
-        print(warning, file=sys.stderr)
 
 
 def stacked_results_warning(config_files: Iterable, results: str, default_file: str | os.PathLike) -> str | None:
