@@ -46,8 +46,7 @@ def measure(name: str, n: int, seed: int, time_limit: float, heatmaps: Path | No
     task = Task.from_settings(settings(n))
     x = task.sample_inputs(n, TRAIN_ROWS, TRAIN_SEED + seed)
     vx = task.sample_inputs(n, VALIDATION_ROWS, VALIDATION_SEED + seed)
-    low, high = task.value_range(n)
-    lookup = Lookup(x, task.outputs(x), validation=(vx, task.outputs(vx)), values=high - low + 1)
+    lookup = Lookup.for_task(task, n, x, task.outputs(x), vx, task.outputs(vx))  # as a path search fits it
     found = paths.discover(lookup, time_limit)
     target, path = friendly(n), found["path"]
     if heatmaps is not None and seed == 0:
