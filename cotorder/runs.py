@@ -709,14 +709,7 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
         raise ConfigError(f"{where}.initial.block_size: {given['block_size']} places a block at n = {n}: one block, "
                           "so the initial orders would be forward and inverse alone; give a size below n")  # fmt: skip
     profile = _profile(name, entry, tasks, where, candidates=[])
-    try:  # its own key named (the schema checks it first)
-        search.climb_settings(n, entry.get("climb", True))
-    except ValueError as error:
-        raise ConfigError(f"{where}.{error}") from None
-    try:
-        steps = search.plan_rounds(n, depth, **{key: entry[key] for key in SEARCH_STAGES if key in entry})
-    except ValueError as error:
-        raise ConfigError(f"{where}.depth: {error}") from None
+    steps = _search_rounds(where, n, {"depth": depth, **{key: entry[key] for key in SEARCH_STAGES if key in entry}})
     sizes = []
     for move, size in ((step["move"], step["size"]) for step in steps):  # in order: a later round may be far too
         count = search.round_size(n, move, size, depth)  # large to work out (intra rounds of n/2)
@@ -751,6 +744,19 @@ def _check_local_stage(where: str, entry: Mapping) -> None:
                 raise ConfigError(f"{where}.{key}: a setting of the local stage, which local: false leaves out")
 
 
+def _search_rounds(where: str, n: int, options: Mapping) -> list:
+    """:func:`cotorder.search.plan_rounds` of a search's depth and stages (``options``), a problem in one line naming
+    its key: the climb's its own (checked first), the schedule's the depth (``intra``'s values are the schema's)."""
+    try:
+        search.climb_settings(n, options.get("climb", True))
+    except ValueError as error:
+        raise ConfigError(f"{where}.{error}") from None
+    try:
+        return search.plan_rounds(n, **options)
+    except ValueError as error:
+        raise ConfigError(f"{where}.depth: {error}") from None
+
+
 def _path_search(name: str, entry: Mapping, tasks: Mapping) -> Search:
     """A path search (``method: path``, :mod:`cotorder.paths`): one round, the shortest path through the lookup
     ranker's transition costs on the search's data (its profile's, ranked by lookup: no model trained), continued
@@ -765,11 +771,7 @@ def _path_search(name: str, entry: Mapping, tasks: Mapping) -> Search:
     _check_local_stage(where, entry)
     profile = _profile(name, {**entry, "rank_by": LOOKUP}, tasks, where, candidates=[])
     n, continuation = entry["n"], paths.continuation_options(entry)
-    try:
-        search.plan_rounds(n, **continuation)
-    except ValueError as error:  # a climb's or intra's message starts with its key; the schedule's is the depth's
-        named = str(error).startswith(("climb", "intra"))
-        raise ConfigError(f"{where}.{error}" if named else f"{where}.depth: {error}") from None
+    _search_rounds(where, n, continuation)
     step = {"move": "path", "size": n, "keep": 1, "time_limit": entry.get("time_limit", paths.TIME_LIMIT),
             **({"solution_limit": entry["solution_limit"]} if "solution_limit" in entry else {}),
             "continuation": continuation}  # fmt: skip
