@@ -186,6 +186,10 @@ class Plan:
         """A search round's settings: its move, size and keep count, the seed's replicate of the profile, and
         (round 1) the initial orders."""
         found = self.searches[wildcards.search]
+        if found.name in self.untrained_searches:
+            rank_by = found.profile.scoring["rank_by"]
+            raise ConfigError(f"searches.{found.name}: ranked by {rank_by}, which trains no model: one job plays all "
+                              "its rounds (seed=<s>/rounds/round<i>/), not one a round")  # fmt: skip
         index = int(wildcards.round)
         if not 1 <= index <= len(found.rounds):
             raise ConfigError(f"searches.{found.name}: no round {index} (it has rounds 1 to {len(found.rounds)})")
@@ -209,6 +213,20 @@ class Plan:
             for seed in (found.profile.seeds if "{seed}" in pattern else [None])
             for index in (range(1, len(found.rounds) + 1) if "{round}" in pattern else [None])
         ]
+
+    def untrained_search(self, wildcards) -> dict:
+        """The settings of one seed's search whose ranker trains nothing, all its rounds played in one job
+        (:func:`cotorder.untrained_search.run_search`): its rounds, initial orders and the seed's replicate."""
+        found = self.searches[wildcards.search]
+        replicate = found.profile.replicate(_seed(f"searches.{found.name}", wildcards.seed, found.profile.seeds))
+        return {"rounds": found.rounds, "initial": found.initial, "replicate": replicate}
+
+    @property
+    def untrained_searches(self) -> list[str]:
+        """The global–local searches whose ranker trains nothing (``rank_by: baseline`` or ``lookup``): one job a
+        seed plays all their rounds (:mod:`cotorder.untrained_search`)."""
+        return [name for name, found in self.searches.items()
+                if not trains(found.profile.scoring) and found.rounds[0]["move"] != "path"]  # fmt: skip
 
     @property
     def path_searches(self) -> list[str]:

@@ -123,3 +123,42 @@ rule search_path:
         round=PLAN.search_round,
     script:
         "../scripts/pipeline/search_path.py"
+
+
+# A search whose ranker trains nothing (rank_by: baseline or lookup) plays all its rounds in one job a seed.
+ruleorder: search_untrained > search_result
+
+
+rule search_untrained:
+    input:
+        task=PLAN.task_file,
+        code=package_files(
+            "tasks.py",
+            "task_files.py",
+            "candidates.py",
+            "config.py",
+            "baseline.py",
+            "lookup.py",
+            "profiling.py",
+            "search.py",
+            "untrained_search.py",
+        ),
+    output:
+        order=SEARCH_ORDER,
+        rounds=directory(f"{SEARCH_REPLICATE}/rounds"),
+    log:
+        f"{RESULTS}/logs/search_untrained/{{search}}/seed={{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/search_untrained/{{search}}/seed={{seed}}.tsv"
+    wildcard_constraints:
+        search="|".join(PLAN.untrained_searches) or "(?!)",
+    conda:
+        "../envs/train.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    params:
+        search=PLAN.untrained_search,
+    script:
+        "../scripts/pipeline/search_untrained.py"

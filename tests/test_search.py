@@ -305,11 +305,11 @@ def test_the_schema_and_the_plan_take_rank_by_baseline(section):
 
 
 def test_a_control_search_and_profile_run_in_the_workflow_on_one_thread(tmp_path):
-    """The control through Snakemake: its rounds and replicates are one-thread jobs (a model's take two), a round's
-    kept orders feed the next, the search's summary and plot are written, and a replicate's model/ holds only a note
-    (the profile's summary: test_profiling's control test).  A second search climbs: its climb rounds are jobs that
-    follow the local stage, each the incumbent's moves profiled, until one keeps the incumbent; those after it pass
-    the incumbent through, profiling nothing."""
+    """The control through Snakemake: each seed's search is one one-thread job that plays every round (a model's
+    rounds are a job each, on two threads), a round's kept orders feed the next, the search's summary and plot are
+    written, and a replicate's model/ holds only a note (the profile's summary: test_profiling's control test).  A
+    second search climbs: its climb rounds follow the local stage, each the incumbent's moves profiled, until one
+    keeps the incumbent; those after it pass the incumbent through, profiling nothing."""
     folder = copy_workflow(tmp_path)
     common = {"task": "relu", "n": 4, "rank_by": "baseline", "train_samples": 300, "validation_samples": 20,
               "score_points": 1}  # fmt: skip
@@ -327,17 +327,18 @@ def test_a_control_search_and_profile_run_in_the_workflow_on_one_thread(tmp_path
     output = ok(snakemake(folder, "searches", f"{replicate}/losses.csv", "--cores", "2", "--configfile",
                           "control.yaml")).output  # fmt: skip
     replicate = folder / replicate
-    jobs = [block for block in output.split("rule ")[1:] if block.startswith(("search_round:", "profile:"))]
-    assert len(jobs) == 3 + 6 and not any("threads:" in block for block in jobs)  # 2 + 6 rounds, one replicate
+    jobs = [block for block in output.split("rule ")[1:] if block.startswith(("search_untrained:", "profile:"))]
+    assert len(jobs) == 2 + 1 and not any("threads:" in block for block in jobs)  # a job a search, one replicate
+    assert "rule search_round:" not in output
     results = folder / "results"
-    rounds = [json.loads((results / f"searches/c/seed=0/round{i}/kept.json").read_text()) for i in (1, 2)]
+    rounds = [json.loads((results / f"searches/c/seed=0/rounds/round{i}/kept.json").read_text()) for i in (1, 2)]
     assert rounds[1]["candidates"] == 2 * len(rounds[0]["kept"])  # round 2: each of round 1's kept cut in two
     summary = pd.read_csv(results / "searches/c/summary.csv", dtype={"order": str})
     assert summary["order"].tolist() == [" ".join(map(str, rounds[1]["kept"][0]))]
     assert summary["rank_by"].tolist() == ["baseline"] and (results / "searches/c/search.png").is_file()
     assert set(pd.read_csv(replicate / "losses.csv")["rank_by"]) == {"baseline"}
     assert [p.name for p in (replicate / "model").iterdir() if not p.name.startswith(".")] == ["NO_MODEL.txt"]
-    climbed = [json.loads((results / f"searches/k/seed=0/round{i}/kept.json").read_text()) for i in range(1, 7)]
+    climbed = [json.loads((results / f"searches/k/seed=0/rounds/round{i}/kept.json").read_text()) for i in range(1, 7)]
     assert [(r["move"], r["size"]) for r in climbed] == [("global", 1), ("intra", 2), ("inter", 2)] + [
         ("climb", 1), ("climb", 2), ("climb", 3)]  # fmt: skip
     ended = next((i for i, r in enumerate(climbed[3:], start=3) if r.get("converged")), 5)  # the end, or the cap
@@ -346,8 +347,8 @@ def test_a_control_search_and_profile_run_in_the_workflow_on_one_thread(tmp_path
         assert record["candidates"] >= 1 + 3**2 and (record["kept"] == before["kept"]) == stayed
     for index in range(ended + 1, 6):  # after the end: the incumbent passed through, nothing profiled
         assert climbed[index]["passed"] and climbed[index]["kept"] == climbed[ended]["kept"]
-        assert pd.read_csv(results / f"searches/k/seed=0/round{index + 1}/losses.csv").empty
-    parts = set(pd.read_csv(results / "searches/k/seed=0/round4/losses.csv")["part"])
+        assert pd.read_csv(results / f"searches/k/seed=0/rounds/round{index + 1}/losses.csv").empty
+    parts = set(pd.read_csv(results / "searches/k/seed=0/rounds/round4/losses.csv")["part"])
     assert parts == {"moves"} | ({f"confirm{i}" for i in (1, 2, 3)} if "compared" in climbed[3] and
                                  len(climbed[3]["compared"]) == 2 else set())  # fmt: skip
     order = json.loads((results / "searches/k/seed=0/order.json").read_text())
