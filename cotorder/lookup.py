@@ -29,11 +29,15 @@ A place's cost depends only on (its step, the set of steps written just before i
 set and kept (:class:`Lookup`'s tables), so scoring orders that share places (a search's candidates) costs a gather.
 The inputs of a context are searched in full for a step's one input, for its two inputs when no step is written
 before it (pairs: n²/2), and beside the best first input otherwise (greedy: a step that is a sum of a step and two
-inputs neither of which informs alone is not found).
+inputs neither of which informs alone is not found).  ``inputs=1`` leaves the second input out.
 
-:meth:`Lookup.transition_costs` is the ranker's cost with a one-step context (``steps=1``) as an (n + 1) × n table:
-row a, column b the cost of writing b right after a; row n, writing b first.  A one-step ranker's score of an order
-is the mean of that table along its path.
+:meth:`Lookup.transition_costs` is the ranker's cost with a context of the step written just before and one input
+(``steps=1, inputs=1``: the step before and the best input, the transition costs' definition) as an (n + 1) × n
+table: row a, column b the cost of writing b right after a; row n, writing b first.  That ranker's score of an order
+is the mean of the table along its path.  One input, not two: a step that is a function of two inputs (square's and
+cumsum's y₂ of x₁ and x₂, when y₁ = x₁) would cost nothing written first, and the friendly order with its first step
+(an input's copy) written last would tie with it — the path method took that tie in 12 of 14 square searches with
+two inputs (docs/path_search.md).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ CHOOSE = 0.25  # the share of the fitting rows held out to choose each context a
 REPORT = 0.25  # the share of the rows held out to report the costs on, when no validation rows are given
 ROWS = 8000  # at most this many rows are used (the first ones), and at most this many validation rows
 STEPS = 2  # the most steps written before a place that its context holds (1: the transition costs' context)
+INPUTS = 2  # the most inputs a context holds (1: the transition costs' context)
 CELLS = 4_000_000  # the most cells one batch of count tables holds (inputs are scanned in batches below it)
 
 
@@ -65,16 +70,19 @@ class Lookup:
 
     ``validation``: ``(x, y)`` rows to report the costs on (e.g. a profile's validation split); then the rows of
     ``x``, ``y`` are split into fit and choose only.  ``values``: how many values the task has (the model's value
-    vocabulary, V in the smoothing); ``None``: those seen.  ``steps``: 2 (the ranker) or 1 (the transition costs'
-    context).  ``rows``: at most this many rows of each are used (the first).  ``seed``: the seed of the split."""
+    vocabulary, V in the smoothing); ``None``: those seen.  ``steps``: 2 (the ranker) or 1, ``inputs``: 2 (the ranker)
+    or 1 (``steps=1, inputs=1``: the transition costs' context).  ``rows``: at most this many rows of each are used (the
+    first).  ``seed``: the seed of the split."""
 
-    def __init__(self, x, y, *, validation=None, values: int | None = None, steps: int = STEPS, rows: int = ROWS,
-                 seed: int = SPLIT_SEED):  # fmt: skip
+    def __init__(self, x, y, *, validation=None, values: int | None = None, steps: int = STEPS, inputs: int = INPUTS,
+                 rows: int = ROWS, seed: int = SPLIT_SEED):  # fmt: skip
         x, y = (np.asarray(a, dtype=np.int64)[:rows] for a in (x, y))
         if x.ndim != 2 or x.shape != y.shape:
             raise ValueError(f"inputs {x.shape} and CoT {y.shape}: expected two (N, n) arrays of the same shape")
         if steps not in (1, 2):
             raise ValueError(f"steps = {steps}: a context holds the last 1 or 2 written steps")
+        if inputs not in (1, 2):
+            raise ValueError(f"inputs = {inputs}: a context holds 1 or 2 inputs")
         shuffled = np.random.default_rng(seed).permutation(len(x))
         if validation is None:
             report = int(round(REPORT * len(x)))
@@ -87,7 +95,7 @@ class Lookup:
         fit, choose = shuffled[choose:], shuffled[:choose]
         if not (len(fit) and len(choose) and len(report_x)):
             raise ValueError(f"{len(x)} rows are too few to fit, choose and report on (each part needs one row)")
-        self.n, self.steps = x.shape[1], steps
+        self.n, self.steps, self.inputs = x.shape[1], steps, inputs
         self._fit, self._end = len(fit), len(fit) + len(choose)  # rows: [0, fit) fit, [fit, end) choose, rest report
         self._y, seen = _compact(np.concatenate([y[fit], y[choose], report_y]))
         self.values = seen if values is None else int(values)
@@ -102,8 +110,9 @@ class Lookup:
         n = self.n
         # Each (steps before, step): [cross-entropy on the choose rows, on the report rows, β, first input, second
         # input] (input n: none); NaN until computed.  Index n of a step before: none (so [n, n, t]: no step before,
-        # [n, a, t]: one, [a, b, t]: two, a < b).  5 (n + 1)² n numbers: 40 MB at n = 100.
-        self._table = np.full((n + 1, n + 1, n, 5), np.nan)
+        # [n, a, t]: one, [a, b, t]: two, a < b).  5 (n + 1)² n numbers: 40 MB at n = 100.  One table per most
+        # inputs a context holds (1, 2).
+        self._tables = {count: np.full((n + 1, n + 1, n, 5), np.nan) for count in (1, 2)}
 
     @classmethod
     def for_task(cls, task, n: int, x, y, vx, vy) -> Lookup:
@@ -168,9 +177,10 @@ class Lookup:
         chosen = int(np.argmin(costs[:, : end - fit].mean(axis=1)))
         return costs[chosen, : end - fit].mean(), costs[chosen, end - fit :].mean(), PRIORS[chosen]
 
-    def _compute(self, first: int, second: int, step: int) -> None:
-        """Choose, and keep in the table, the inputs, β and costs of step ``step`` written after the steps ``first``,
-        ``second`` (n: none; as the table indexes them)."""
+    def _compute(self, first: int, second: int, step: int, inputs: int) -> None:
+        """Choose, and keep in the tables, the inputs, β and costs of step ``step`` written after the steps ``first``,
+        ``second`` (n: none; as the tables index them): the best context of at most one input (table 1) and, where
+        ``inputs`` is 2, of at most two (table 2)."""
         n, rows = self.n, len(self._y)
         before = [s for s in (first, second) if s != n]
         if not before:
@@ -183,6 +193,11 @@ class Lookup:
         best, cost = (), single[0]
         if single[1:].min() < cost:
             best, cost = (int(np.argmin(single[1:])),), single[1:].min()
+        if np.isnan(self._tables[1][first, second, step, 0]):
+            chosen, reported, beta = self._report(step, context, best)
+            self._tables[1][first, second, step] = (chosen, reported, beta, *(best + (n, n))[:2])
+        if inputs == 1:
+            return
         # two inputs: every pair when no step is written before; beside the best single input after one step
         firsts = range(n - 1) if not before else [int(np.argmin(single[1:]))] if len(before) == 1 else []
         for one in firsts:
@@ -192,14 +207,14 @@ class Lookup:
             if paired.min() < cost:
                 best, cost = tuple(sorted((one, rest[int(np.argmin(paired))]))), paired.min()
         chosen, reported, beta = self._report(step, context, best)
-        self._table[first, second, step] = (chosen, reported, beta, *(best + (n, n))[:2])
+        self._tables[2][first, second, step] = (chosen, reported, beta, *(best + (n, n))[:2])
 
-    def _costs(self, first: np.ndarray, second: np.ndarray, step: np.ndarray, steps: int) -> np.ndarray:
+    def _costs(self, first: np.ndarray, second: np.ndarray, step: np.ndarray, steps: int, inputs: int) -> np.ndarray:
         """The cost of writing ``step`` after the steps ``first`` (two before; n: none) and ``second`` (just before;
         n: none), element-wise: of the contexts with no step before, the one just before, and both (as far as
-        written and ``steps`` allow), the one with the lowest cross-entropy on the choose rows; its
-        cross-entropy on the report rows."""
-        n = self.n
+        written and ``steps`` allow), each with at most ``inputs`` inputs, the one with the lowest cross-entropy on
+        the choose rows; its cross-entropy on the report rows."""
+        n, table = self.n, self._tables[inputs]
         step = np.asarray(step)
         none = np.full(step.shape, n)
         options = [(none, none), (none, np.asarray(second))]
@@ -208,10 +223,10 @@ class Lookup:
             options.append((np.where(high == n, n, low), np.where(high == n, n, high)))
         chosen, reported = [], []
         for a, b in options:
-            missing = np.isnan(self._table[a, b, step, 0])
+            missing = np.isnan(table[a, b, step, 0])
             for key in set(zip(a[missing].tolist(), b[missing].tolist(), step[missing].tolist(), strict=True)):
-                self._compute(*key)
-            values = self._table[a, b, step]
+                self._compute(*key, inputs)
+            values = table[a, b, step]
             chosen.append(values[..., 0])
             reported.append(values[..., 1])
         best = np.argmin(np.stack(chosen), axis=0)
@@ -230,7 +245,7 @@ class Lookup:
         none = np.full((len(orders), 1), self.n)
         second = np.hstack([none, orders[:, :-1]])
         first = np.hstack([none, none, orders[:, :-2]])[:, : self.n]
-        return self._costs(first, second, orders, self.steps)
+        return self._costs(first, second, orders, self.steps, self.inputs)
 
     def score(self, orders) -> np.ndarray:
         """One score per order: the mean cost of its places, nats per token (lower: easier to look up)."""
@@ -238,11 +253,12 @@ class Lookup:
 
     def transition_costs(self) -> np.ndarray:
         """``(n + 1, n)``: ``[a, b]`` the cost of writing forward step b right after step a, with a context of at most
-        that one step and two inputs (the one-step ranker's place cost); ``[n, b]``: of writing b first; the diagonal
-        (a step after itself, no order) ∞.  A ranker with ``steps=1`` scores an order as the mean along its path."""
+        that one step and one input (the place cost of the ranker with ``steps=1, inputs=1``); ``[n, b]``: of writing b
+        first; the diagonal (a step after itself, no order) ∞.  That ranker scores an order as the mean along its
+        path."""
         n = self.n
         before, step = np.meshgrid(np.arange(n + 1), np.arange(n), indexing="ij")
-        costs = self._costs(np.full(step.shape, n), before, step, 1)
+        costs = self._costs(np.full(step.shape, n), before, step, 1, 1)
         costs[np.arange(n), np.arange(n)] = np.inf
         return costs
 
@@ -250,12 +266,12 @@ class Lookup:
         """Each place of ``order``: its step, the steps before it and the inputs its chosen context holds, β, and
         its cost (what docs and reports show)."""
         costs = self.place_costs([order])[0]
-        n, rows = self.n, []
+        n, rows, table = self.n, [], self._tables[self.inputs]
         for place, step in enumerate(order):
             prior = [int(s) for s in order[max(0, place - self.steps) : place]]
             options = [[], prior[-1:]] + ([sorted(prior)] if len(prior) == 2 else [])
-            found = min(options, key=lambda o: self._table[(*([n] * (2 - len(o)) + o), step)][0])
-            entry = self._table[(*([n] * (2 - len(found)) + found), step)]
+            found = min(options, key=lambda o: table[(*([n] * (2 - len(o)) + o), step)][0])
+            entry = table[(*([n] * (2 - len(found)) + found), step)]
             rows.append({"place": place, "step": int(step), "steps": found,
                          "inputs": [int(k) for k in entry[3:] if k != n], "beta": float(entry[2]),
                          "cost": float(costs[place])})  # fmt: skip

@@ -302,8 +302,9 @@ def plot_costs(costs, path, order=None, known=None, title: str = "") -> None:
 
 # ---------------------------------------------------------------- the path method of a search
 
-# One step is not enough where the lookup ranker (a context of up to the two steps written before) scores the path's
-# order this much lower than the one-step costs along the path, in nats per token: then the converging search,
+# One step is not enough where the lookup ranker (a context of up to the two steps written before and two inputs)
+# scores the path's order this much lower than the one-step costs (the step before and one input) along the path,
+# in nats per token: then the converging search,
 # ranked by the full ranker, continues from the path's order.  On one-step recurrences the two agree to 0.001 (relu,
 # square, cumsum and the scrambled ones at n = 8 … 50); where a step needs the two before it and the path's order
 # writes some of them so, they differ by 0.2 or more (scrambled_fibonacci at n = 8, data seed 2: 1.925 against

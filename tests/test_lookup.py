@@ -88,7 +88,7 @@ def test_transition_costs_are_the_one_step_rankers_place_costs():
     y = np.where(np.random.default_rng(5).random(y.shape) < 0.2, (y + 1) % 5, y)  # some noise: costs differ
     costs = Lookup(x, y).transition_costs()
     assert costs.shape == (8, 7) and np.isinf(costs[np.arange(7), np.arange(7)]).all()
-    one_step = Lookup(x, y, steps=1)
+    one_step = Lookup(x, y, steps=1, inputs=1)
     assert np.array_equal(one_step.transition_costs(), costs)  # the same table whichever ranker computes it
     orders = [np.random.default_rng(seed).permutation(7).tolist() for seed in range(6)]
     paths = [np.mean([costs[a, b] for a, b in zip([7, *order[:-1]], order, strict=True)]) for order in orders]
@@ -139,3 +139,20 @@ def test_the_new_tasks_friendly_orders_are_what_their_files_say():
     assert np.array_equal(y[:, sigma[2]], (y[:, sigma[1]] + y[:, sigma[0]] + x[:, sigma[2]]) % 13)
     scores = Lookup(x, y).score([sigma, list(range(8)), sigma[::-1]])
     assert scores[0] < scores[1] and scores[0] < scores[2]
+
+
+def test_transition_costs_hold_one_input_so_a_step_of_two_inputs_written_first_is_not_free():
+    """y_0 = x_0 and y_1 = x_0 + 2 x_1 (mod 5): with two inputs y_1 costs nothing written first, and y_0, an input's
+    copy, nothing written last, so the order 1 2 … 5 0 would tie with forward.  The transition costs hold the step
+    before and one input: writing y_1 first costs what one input leaves unknown (≈ ln 5), and the shortest path is
+    forward alone; the full ranker (two inputs) still scores both orders ≈ 0."""
+    from cotorder.paths import path_cost, shortest_path
+
+    x, y = _affine(3000, 6, 5, seed=7)
+    lookup = Lookup(x, y)
+    costs = lookup.transition_costs()
+    assert costs[6, 1] == pytest.approx(math.log(5), abs=0.08) and costs[0, 1] < 0.01
+    tie = [1, 2, 3, 4, 5, 0]
+    assert lookup.score([list(range(6)), tie]) == pytest.approx([0, 0], abs=0.01)
+    assert path_cost(costs, tie) - path_cost(costs, list(range(6))) > 1.0
+    assert shortest_path(costs, "exact").order == list(range(6))
