@@ -41,7 +41,13 @@ class TargetsOf:
 PLAN = TargetsOf(PLAN)
 
 # --set-threads RULE=N below 1: one line here, not a traceback from the job's training config (train.num_threads).
+# A target written after --set-threads is read as one of its pairs (seed=3/order.json: rule ".../seed", "3/order.json"
+# threads) and would end in a ValueError about resources: one line naming it instead.
 for rule_name, threads in workflow.resource_settings.overwrite_threads.items():
+    if not rule_name.isidentifier():
+        raw = getattr(threads, "raw", threads)
+        sys.exit(f"--set-threads {rule_name}={raw}: not a rule name (a target written after --set-threads is read as "
+                 "one of its RULE=N pairs: give targets before --set-threads, or end its pairs with --)")
     threads = getattr(threads, "value", threads)  # a snakemake Resource, or the number
     if isinstance(threads, int) and threads < 1:
         sys.exit(f"--set-threads {rule_name}={threads}: a job needs at least 1 thread")

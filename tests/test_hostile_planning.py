@@ -657,6 +657,15 @@ def test_set_threads_below_one_is_one_line(workflow):
     assert result.stderr.strip().splitlines()[-1] == "--set-threads train=0: a job needs at least 1 thread"
 
 
+def test_a_target_after_set_threads_is_named_not_a_resource_error(workflow):
+    """argparse reads a target written after --set-threads as one more RULE=N pair: one line that says so."""
+    result = workflow(*TINY, "-n", "--set-threads", "train=1", "results/searches/s/seed=3/order.json")
+    assert result.returncode == 1 and "Traceback" not in result.output and "ValueError" not in result.output
+    assert result.stderr.strip().splitlines()[-1] == (
+        "--set-threads results/searches/s/seed=3/order.json: not a rule name (a target written after --set-threads "
+        "is read as one of its RULE=N pairs: give targets before --set-threads, or end its pairs with --)")  # fmt: skip
+
+
 def test_a_prefixed_search_whose_rounds_baseline_tables_cannot_fit_is_refused():
     refused(config("searches", {"value_max": 30}, conditioning="prefix", depth=6, train_samples=6000),
             "searches.s.conditioning: the no-learning baseline's count tables would hold 5040 × n × (V + 1) × V = "
