@@ -46,8 +46,10 @@ PLAN = TargetsOf(PLAN)
 for rule_name, threads in workflow.resource_settings.overwrite_threads.items():
     if not rule_name.isidentifier():
         raw = getattr(threads, "raw", threads)
-        sys.exit(f"--set-threads {rule_name}={raw}: not a rule name (a target written after --set-threads is read as "
-                 "one of its RULE=N pairs: give targets before --set-threads, or end its pairs with --)")
+        sys.exit(
+            f"--set-threads {rule_name}={raw}: not a rule name (a target written after --set-threads is read as "
+            "one of its RULE=N pairs: give targets before --set-threads, or end its pairs with --)"
+        )
     threads = getattr(threads, "value", threads)  # a snakemake Resource, or the number
     if isinstance(threads, int) and threads < 1:
         sys.exit(f"--set-threads {rule_name}={threads}: a job needs at least 1 thread")
