@@ -29,6 +29,28 @@ CONFIGS = {
 }
 
 
+# Every other config in experiments/ (their own tests dry-run these: own_tasks.yaml in test_own_tasks.py), and each
+# overlay in experiments/stacked/ on the config it is stacked on.
+OTHER_CONFIGS = ["discovery.yaml", "path_search.yaml", "unseen_task.yaml", "own_task_template.yaml"]
+STACKED_ON = {"ground_truth_demo.yaml": "profiling_demo.yaml", "discovery_found.yaml": "discovery.yaml"}
+
+
+def test_every_experiment_config_is_dry_run_by_a_test():
+    named = {args[1].removeprefix("experiments/") for args in CONFIGS.values() if len(args) == 2}
+    tested = named | set(OTHER_CONFIGS) | {"own_tasks.yaml"}
+    assert {p.name for p in (ROOT / "experiments").glob("*.yaml")} == tested
+    assert {p.name for p in (ROOT / "experiments" / "stacked").glob("*.yaml")} == set(STACKED_ON)
+
+
+@pytest.mark.parametrize("files", [[name] for name in OTHER_CONFIGS] + [[base, f"stacked/{name}"] for name, base in
+                                                                       STACKED_ON.items()], ids=" ".join)  # fmt: skip
+def test_an_experiment_config_plans_before_any_job_runs(workflow, files):
+    (workflow.dir / "examples").symlink_to(ROOT / "examples")  # the task files these configs name
+    result = workflow("--dry-run", "--configfile", *[f"experiments/{name}" for name in files])
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Job stats:" in result.stdout
+
+
 def test_lint_is_clean(workflow):
     result = workflow("--lint")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -102,14 +124,18 @@ def test_the_ground_truth_demo_adds_only_the_trained_orders_to_the_profiling_dem
 
 
 @pytest.mark.parametrize(
-    "name,searches,seeds,rounds,runs",
-    [("search_demo", 4, 3, 68, 16), ("search_paper", 16, 1, 224, 48), ("study_local", 6, 1, 42, 0)],
+    "name,searches,untrained,seeds,rounds,runs",
+    [("search_demo", 4, 2, 3, 34, 16), ("search_paper", 16, 0, 1, 224, 48), ("study_local", 6, 0, 1, 42, 0)],
 )
-def test_dry_run_plans_every_search_round_and_the_found_orders_runs(workflow, name, searches, seeds, rounds, runs):
+def test_dry_run_plans_every_search_round_and_the_found_orders_runs(workflow, name, searches, untrained, seeds,
+                                                                     rounds, runs):  # fmt: skip
+    """A model-ranked search is a job a round (search_round) and a search_result a seed; a search ranked without
+    training (the demo's controls) one search_untrained job a seed."""
     result = workflow("--dry-run", *CONFIGS[name])
     assert result.returncode == 0, result.stdout + result.stderr
     counts = job_counts(result.stdout)
-    assert counts["search_summary"] == searches and counts["search_result"] == searches * seeds
+    assert counts["search_summary"] == searches and counts["search_result"] == (searches - untrained) * seeds
+    assert counts.get("search_untrained", 0) == untrained * seeds
     assert counts["search_round"] == rounds * seeds
     assert counts.get("generate", 0) == counts.get("train", 0) == counts.get("evaluate", 0) == runs
 
