@@ -3,6 +3,7 @@ and the order it finds on every task against the task's known friendly order.
 
     .venv/bin/python bench/bench_paths.py [--tasks square scrambled_relu ...] [--n 8 16 24 50 100] [--seeds 0]
         [--time-limit 5] [--csv bench_paths.csv] [--plot bench_paths.png] [--heatmaps FOLDER]
+    .venv/bin/python bench/bench_paths.py --summarize bench_paths.csv [more.csv ...]   # the docs' table of them
 
 For each task, n and data seed s: 8,000 training rows (inputs drawn from seed 1000 + s) and 2,000 validation rows
 (seed 2000 + s) of the task (its settings and known friendly order: scripts/discovery_table.py's TASKS), the lookup
@@ -81,6 +82,32 @@ def row_text(row: dict) -> str:
             f"| {row['continuation_seconds']:.1f} |")  # fmt: skip
 
 
+def summary_table(table: pd.DataFrame) -> str:
+    """The docs' table (docs/path_search.md): one Markdown row per (task, n) of the per-seed rows of ``table`` (this
+    bench's CSV): seeds, how many found the friendly order exactly, each seed's Kendall distance to it, the mean
+    one-step cost per token of the found and of the friendly order, the full ranker's, how many continued, the
+    path's status (optimal where every seed's is), and the median wall seconds of the costs and of the solve."""
+    lines = ["| task | n | friendly order | seeds | found exactly | Kendall distance to it | one-step cost / token, "
+             "found / friendly | full ranker, found / friendly | continued | path | costs s | solve s |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for (name, n), rows in table.groupby(["task", "n"], sort=False):
+        friendly = rows["friendly"].iloc[0]
+        label = "forward" if friendly == " ".join(map(str, range(n))) else ("σ = " + friendly if n <= 12 else "σ")
+        pairs = zip(rows["optimal"], rows["status"], strict=True)
+        statuses = sorted({"optimal" if ok else status for ok, status in pairs})
+        distances = ", ".join(str(d) for d in rows["kendall_to_friendly"])
+        exact = int((rows["kendall_to_friendly"] == 0).sum())
+        lines.append(
+            f"| {name} | {n} | {label} | {', '.join(map(str, rows['seed']))} | "
+            f"{exact} of {len(rows)} | {distances} of {rows['pairs'].iloc[0]} | "
+            f"{rows['path_cost_per_token'].mean():.3f} / {rows['friendly_cost_per_token'].mean():.3f} | "
+            f"{rows['score'].mean():.3f} / {rows['friendly_score'].mean():.3f} | "
+            f"{int(rows['continued'].sum())} of {len(rows)} | {', '.join(statuses)} | "
+            f"{rows['costs_seconds'].median():.1f} | {rows['solve_seconds'].median():.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def plot_times(table: pd.DataFrame, path: Path) -> None:
     """The median wall time over seeds of the costs (solid) and of the solve (dashed) against n, one colour a task."""
     import matplotlib
@@ -115,7 +142,13 @@ def main():
     parser.add_argument("--csv", type=Path, default=Path("bench_paths.csv"))
     parser.add_argument("--plot", type=Path, default=Path("bench_paths.png"))
     parser.add_argument("--heatmaps", type=Path)
+    parser.add_argument("--summarize", type=Path, nargs="+", metavar="CSV",
+                        help="print the per-(task, n) table of earlier runs' CSVs; measure nothing")  # fmt: skip
     args = parser.parse_args()
+    if args.summarize:
+        print(summary_table(pd.concat([pd.read_csv(path, dtype={"order": str, "friendly": str})
+                                       for path in args.summarize], ignore_index=True)))  # fmt: skip
+        return
     if args.heatmaps:
         args.heatmaps.mkdir(parents=True, exist_ok=True)
     print("| task | n | data seed | found order | Kendall distance to the friendly order | path | one-step cost per "
