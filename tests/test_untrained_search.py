@@ -66,3 +66,52 @@ def test_the_plan_sends_only_searches_that_train_nothing_to_one_job():
         searches.search_round(Wildcards)
     settings = searches.untrained_search(Wildcards)
     assert settings["rounds"] == searches.searches["c"].rounds and settings["replicate"]["data"]["assignment_seed"] == 7
+
+
+USER_TASK = '''"""A user's task, seen by nobody before: a running sum mod 7 visited in the order SIGMA."""
+
+SIGMA = [3, 0, 4, 1, 2]
+
+
+def outputs(x, p: int = 7):
+    y = x.copy()
+    z = None
+    for place in SIGMA:
+        z = x[:, place] % p if z is None else (z + 2 * x[:, place]) % p
+        y[:, place] = z
+    return y
+'''
+
+
+def test_a_users_task_goes_through_a_lookup_search_and_its_summary_names_the_users_order(tmp_path):
+    """A task file of the user's own, a lookup search naming it (one job, no model), and an order the user names
+    listed among its directions: summary.csv gives the found order's distance to it, the order its last round kept."""
+    import pandas as pd
+    import yaml
+    from conftest import copy_workflow, ok, snakemake
+
+    from cotorder.search import kendall_distance
+
+    folder = copy_workflow(tmp_path)
+    (folder / "mine.py").write_text(USER_TASK)
+    config = {
+        "run_tasks": [],
+        "results": "results/mine",
+        "permutations": {"mine_sigma": {"positions": [3, 0, 4, 1, 2]}},
+        "tasks": {"mine": {"kind": "python", "file": "mine.py", "inputs": [0, 6], "values": [0, 6], "n": [5],
+                           "train_samples": 2000, "test_samples": 200,
+                           "directions": ["forward", "mine_sigma", "mine_lookup"]}},
+        "searches": {"mine_lookup": {"task": "mine", "n": 5, "rank_by": "lookup", "depth": 2,
+                                     "initial": {"kind": "random", "seed": 3}, "train_samples": 3000,
+                                     "validation_samples": 1000}},
+    }  # fmt: skip
+    (folder / "mine.yaml").write_text(yaml.safe_dump(config))
+    output = ok(snakemake(folder, "searches", "--cores", "1", "--configfile", "mine.yaml")).output
+    assert output.count("rule search_untrained:") == 1 and "rule search_round:" not in output
+    summary = pd.read_csv(folder / "results/mine/searches/mine_lookup/summary.csv", dtype={"order": str})
+    found = [int(step) for step in summary.loc[0, "order"].split()]
+    assert summary.loc[0, "kendall_to_mine_sigma"] == kendall_distance(found, [3, 0, 4, 1, 2])
+    assert summary.loc[0, "rank_by"] == "lookup"
+    rounds = folder / "results/mine/searches/mine_lookup/seed=0/rounds"
+    last = max(rounds.glob("round*"), key=lambda path: int(path.name.removeprefix("round")))
+    assert json.loads((last / "kept.json").read_text())["kept"][0] == found
