@@ -42,6 +42,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import search
+
 EXACT_MAX_N = 16  # method "auto": exact up to here, the solver above (measured: see the module's text)
 EXACT_LIMIT = 20  # method "exact" refuses more steps: 2^20 · 20 costs and parents are ~190 MiB before its layers
 COST_SCALE = 1_000_000  # the solver's integer units per nat
@@ -314,7 +316,7 @@ TWO_STEP_MARGIN = 0.05
 # it), the local stage's blocks of two, then the climb (insertion moves, its defaults); the config's depth, local,
 # max_block, intra and climb replace these.
 CONTINUATION = {"depth": 1, "max_block": 2}
-CONTINUATION_KEYS = ("depth", "local", "max_block", "intra", "climb")
+CONTINUATION_KEYS = ("depth", *search.STAGE_KEYS)
 
 
 def continuation_options(settings) -> dict:
@@ -337,8 +339,6 @@ def discover(lookup, time_limit: float = TIME_LIMIT, solution_limit: int | None 
     of the path's order), ``continued``, ``score`` (the full ranker's score of the found order), ``continuation``
     (the continuation's rounds, or []) and ``seconds`` (wall time of the costs, the solve and the continuation)."""
     import time
-
-    from . import search
 
     n = lookup.n
     start = time.perf_counter()

@@ -705,10 +705,6 @@ class Search:
     profile: Profile  # what every round profiles, its candidates left to the round; one search per seed
 
 
-# A search entry's keys that set its rounds (cotorder.search.plan_rounds).
-SEARCH_STAGES = ("local", "max_block", "intra", "climb")
-
-
 def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
     """A search's rounds and profile.  The cheap bounds come first (settings that would be ignored, the profile's
     sequence length, each round's size against the cap, in round order), so that planning any search takes
@@ -727,7 +723,7 @@ def _search(name: str, entry: Mapping, tasks: Mapping) -> Search:
         raise ConfigError(f"{where}.initial.block_size: {given['block_size']} places a block at n = {n}: one block, "
                           "so the initial orders would be forward and inverse alone; give a size below n")  # fmt: skip
     profile = _profile(name, entry, tasks, where, candidates=[])
-    steps = _search_rounds(where, n, {"depth": depth, **{key: entry[key] for key in SEARCH_STAGES if key in entry}})
+    steps = _search_rounds(where, n, {"depth": depth, **{key: entry[key] for key in search.STAGE_KEYS if key in entry}})
     sizes = []
     for move, size in ((step["move"], step["size"]) for step in steps):  # in order: a later round may be far too
         count = search.round_size(n, move, size, depth)  # large to work out (intra rounds of n/2)

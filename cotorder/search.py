@@ -147,6 +147,10 @@ def climb_settings(n: int, climb: bool | Mapping = True) -> dict | None:
     return {"rounds": n, **CLIMB_DEFAULTS, **given}
 
 
+# A search entry's keys that set its rounds after the global stage (:func:`plan_rounds`'s options besides the depth).
+STAGE_KEYS = ("local", "max_block", "intra", "climb")
+
+
 def plan_rounds(
     n: int,
     depth: int,
