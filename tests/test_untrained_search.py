@@ -40,6 +40,9 @@ def test_the_lookup_ranked_search_in_one_job_is_the_driver_with_the_lookup_ranke
     for index, record in enumerate(trace["rounds"], start=1):  # each round's kept.json as a round's job writes it
         kept = json.loads((tmp_path / "rounds" / f"round{index}" / "kept.json").read_text())
         assert kept == {key: value for key, value in record.items() if key != "round"}
+        assert (tmp_path / "rounds" / f"round{index}" / "losses.csv").is_file()
+    data = ("data.train", "data.valid", "mixture.train")  # regenerable from the config: not kept
+    assert not [path for name in data for path in (tmp_path / "rounds").rglob(name)]
 
 
 def test_a_killed_jobs_rounds_are_played_again_from_the_start(tmp_path):
